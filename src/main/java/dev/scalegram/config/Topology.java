@@ -1,0 +1,127 @@
+package dev.scalegram.config;
+
+import java.util.List;
+
+/**
+ * Everything a Scalegram process needs to know about where things are and how they behave.
+ *
+ * @param region this process's region; every pool, cache and route is named by region even while there is one
+ * @param logicalShards L: the number of logical shards (schemas), fixed for the life of a deployment
+ * @param postgres physical PostgreSQL servers and the map of logical shards onto them
+ * @param cache the lease cache
+ * @param feed fan-out and feed limits
+ * @param limits input limits the API enforces
+ * @param tasks the outbox relay
+ */
+public record Topology(
+        String region,
+        int logicalShards,
+        PostgresConfig postgres,
+        CacheConfig cache,
+        FeedConfig feed,
+        LimitsConfig limits,
+        TasksConfig tasks) {
+
+    public static final String EMBEDDED_REGION = "local";
+
+    /** One embedded PostgreSQL holding 64 logical shards and the in-process lease cache. */
+    public static Topology embedded() {
+        return new Topology(EMBEDDED_REGION, 64, PostgresConfig.embedded(EMBEDDED_REGION), CacheConfig.defaults(),
+                FeedConfig.defaults(), LimitsConfig.defaults(), TasksConfig.defaults());
+    }
+
+    public Topology withPostgres(PostgresConfig pg) {
+        return new Topology(region, logicalShards, pg, cache, feed, limits, tasks);
+    }
+
+    public Topology withCache(CacheConfig c) {
+        return new Topology(region, logicalShards, postgres, c, feed, limits, tasks);
+    }
+
+    public Topology withFeed(FeedConfig f) {
+        return new Topology(region, logicalShards, postgres, cache, f, limits, tasks);
+    }
+
+    public Topology withLimits(LimitsConfig l) {
+        return new Topology(region, logicalShards, postgres, cache, feed, l, tasks);
+    }
+
+    public Topology withTasks(TasksConfig t) {
+        return new Topology(region, logicalShards, postgres, cache, feed, limits, t);
+    }
+
+    public Topology withLogicalShards(int l) {
+        return new Topology(region, l, postgres, cache, feed, limits, tasks);
+    }
+
+    /**
+     * Physical PostgreSQL servers and which logical shards each holds.
+     *
+     * @param servers the servers; an entry with {@code embedded: true} is started in-process from zonky's binaries
+     * @param shardMap ranges of logical shards per server; empty means "spread evenly over the servers in order"
+     */
+    public record PostgresConfig(List<PgServer> servers, List<ShardRange> shardMap) {
+        public static PostgresConfig embedded(String region) {
+            return new PostgresConfig(List.of(new PgServer("pg0", region, null, "postgres", "", 24, true)), List.of());
+        }
+    }
+
+    /**
+     * @param name the server's name in the shard map, metrics and logs
+     * @param region the region whose primary this is
+     * @param url a JDBC URL; null for an embedded server, whose URL is known only once it runs
+     * @param poolSize HikariCP's maximum pool size for this server
+     */
+    public record PgServer(String name, String region, String url, String user, String password, int poolSize,
+                           boolean embedded) {
+        public PgServer withUrl(String u) {
+            return new PgServer(name, region, u, user, password, poolSize, embedded);
+        }
+    }
+
+    /** Logical shards {@code from..to} (inclusive) live on {@code server}. */
+    public record ShardRange(int from, int to, String server) {}
+
+    /**
+     * @param leases the lease protocol; off only to show the thundering herd it prevents
+     * @param ttlSeconds how long a filled value lives
+     * @param maxEntries the in-process cache's bound
+     */
+    public record CacheConfig(boolean leases, int ttlSeconds, int leaseTtlMillis, int staleTtlSeconds,
+                              int maxWaitMillis, int maxEntries) {
+        public static CacheConfig defaults() {
+            return new CacheConfig(true, 3600, 2000, 30, 50, 1_000_000);
+        }
+    }
+
+    /**
+     * @param fanoutThreshold accounts with more followers than this are not fanned out; readers pull their posts
+     * @param cap the newest items kept per home feed
+     * @param fanoutBatch followers written per batch during fan-out
+     */
+    public record FeedConfig(int fanoutThreshold, int cap, int fanoutBatch) {
+        public static FeedConfig defaults() {
+            return new FeedConfig(10_000, 800, 1000);
+        }
+    }
+
+    public record LimitsConfig(int maxStatusChars, long maxMediaBytes, int maxMediaPerStatus, int maxPageSize) {
+        public static LimitsConfig defaults() {
+            return new LimitsConfig(500, 15L * 1024 * 1024, 10, 40);
+        }
+    }
+
+    /**
+     * @param maxAttempts attempts before a task is dead-lettered
+     * @param pollMillis how often the relay looks for due tasks when no notification wakes it
+     * @param visibilityMillis how long a claimed task is hidden from other relays; a relay that died mid-task loses
+     *     its claim after this long
+     * @param baseBackoffMillis the first retry delay; doubles per attempt
+     */
+    public record TasksConfig(int maxAttempts, int pollMillis, int visibilityMillis, int baseBackoffMillis,
+                              int concurrency) {
+        public static TasksConfig defaults() {
+            return new TasksConfig(8, 1000, 30_000, 200, 64);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.scalegram.shards;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.logging.Logger;
+
+/**
+ * A real PostgreSQL 18 started from zonky's Maven jars, its data kept under a directory of ours so that it survives
+ * restarts. Durability matters: zonky turns {@code synchronous_commit} off by default and we turn it back on, because
+ * nothing acknowledged may be lost.
+ */
+public final class EmbeddedPostgresServer implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(EmbeddedPostgresServer.class.getName());
+
+    private final EmbeddedPostgres pg;
+    private final Path dataDir;
+
+    private EmbeddedPostgresServer(EmbeddedPostgres pg, Path dataDir) {
+        this.pg = pg;
+        this.dataDir = dataDir;
+    }
+
+    /** Starts (or restarts, keeping the data) a server whose data directory is {@code dataDir}. */
+    public static EmbeddedPostgresServer start(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+            Path work = dataDir.getParent().resolve("pg-runtime");
+            Files.createDirectories(work);
+            removeStalePid(dataDir);
+            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                    .setDataDirectory(dataDir)
+                    .setCleanDataDirectory(false)
+                    .setOverrideWorkingDirectory(work.toFile())
+                    .setPort(freePort())
+                    .setPGStartupWait(Duration.ofSeconds(60))
+                    .setRegisterShutdownHook(false)
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("max_connections", "300")
+                    .setServerConfig("shared_buffers", "128MB")
+                    .setServerConfig("max_wal_senders", "10")
+                    .setServerConfig("wal_level", "logical")
+                    .setServerConfig("listen_addresses", "127.0.0.1")
+                    .start();
+            LOG.info(() -> "embedded PostgreSQL listening on 127.0.0.1:" + pg.getPort() + ", data in " + dataDir);
+            return new EmbeddedPostgresServer(pg, dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start embedded PostgreSQL in " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A postmaster.pid left by a process that was killed (not stopped) would make pg_ctl refuse to start; if no
+     * process with that pid is alive, it is stale.
+     */
+    private static void removeStalePid(Path dataDir) throws IOException {
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        String first = Files.readAllLines(pidFile).stream().findFirst().orElse("").trim();
+        boolean alive = false;
+        try {
+            alive = ProcessHandle.of(Long.parseLong(first)).map(ProcessHandle::isAlive).orElse(false);
+        } catch (NumberFormatException ignored) {
+            // unreadable: treat as stale
+        }
+        if (!alive) {
+            LOG.warning("removing stale " + pidFile + " (pid " + first + " is not running)");
+            Files.delete(pidFile);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    public int port() {
+        return pg.getPort();
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres";
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    @Override
+    public void close() {
+        try {
+            pg.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
