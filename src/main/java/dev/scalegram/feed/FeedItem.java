@@ -1,0 +1,4 @@
+package dev.scalegram.feed;
+
+/** One entry of a home feed. */
+public record FeedItem(long statusId, long authorId) {}

@@ -1,0 +1,2 @@
+/** JSON mapping shared by storage, tasks and the API (Jackson 3). */
+package dev.scalegram.json;

@@ -1,0 +1,278 @@
+package dev.scalegram.server;
+
+import dev.scalegram.api.ApiError;
+import dev.scalegram.api.InstanceApi;
+import dev.scalegram.api.MastodonApi;
+import dev.scalegram.api.OAuthApi;
+import dev.scalegram.api.OAuthStore;
+import dev.scalegram.cache.CacheMetrics;
+import dev.scalegram.cache.CacheSettings;
+import dev.scalegram.cache.InProcessLeaseCache;
+import dev.scalegram.cache.LeaseCache;
+import dev.scalegram.cache.ReadThrough;
+import dev.scalegram.config.Topology;
+import dev.scalegram.feed.ActivityStore;
+import dev.scalegram.feed.FanOut;
+import dev.scalegram.feed.FeedStore;
+import dev.scalegram.feed.HomeFeed;
+import dev.scalegram.feed.PgActivityStore;
+import dev.scalegram.feed.PgFeedStore;
+import dev.scalegram.graph.Graph;
+import dev.scalegram.graph.ObjectType;
+import dev.scalegram.json.Json;
+import dev.scalegram.media.BlobStore;
+import dev.scalegram.media.UploadMedia;
+import dev.scalegram.shards.EmbeddedPostgresServer;
+import dev.scalegram.shards.ShardException;
+import dev.scalegram.shards.ShardMap;
+import dev.scalegram.shards.ShardMigrations;
+import dev.scalegram.shards.Shards;
+import dev.scalegram.social.Account;
+import dev.scalegram.social.Authenticate;
+import dev.scalegram.social.BookmarkStatus;
+import dev.scalegram.social.DeleteStatus;
+import dev.scalegram.social.FavouriteStatus;
+import dev.scalegram.social.FollowAccount;
+import dev.scalegram.social.FollowWorker;
+import dev.scalegram.social.Hydrator;
+import dev.scalegram.social.NotifyWorker;
+import dev.scalegram.social.PostStatus;
+import dev.scalegram.social.Problem;
+import dev.scalegram.social.ReadNotifications;
+import dev.scalegram.social.ReadTimelines;
+import dev.scalegram.social.RegisterAccount;
+import dev.scalegram.social.TagWorker;
+import dev.scalegram.social.Tasks;
+import dev.scalegram.social.UseCases;
+import dev.scalegram.tasks.InProcessTransport;
+import dev.scalegram.tasks.TaskRelay;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerResponse;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One Scalegram process, wired by hand in dependency order: PostgreSQL servers (embedded ones started here), shards
+ * and their migrations, the lease cache, the graph, feeds, use cases, the task relay, and the HTTP server. Closing it
+ * stops them in reverse order.
+ */
+public final class Scalegram implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Scalegram.class.getName());
+
+    private final List<AutoCloseable> closeInReverse = new ArrayList<>();
+    private WebServer web;
+    private TaskRelay relay;
+    private InProcessTransport transport;
+    private Graph graph;
+    private Shards shards;
+    private PrometheusMeterRegistry registry;
+
+    private Scalegram() {}
+
+    public static Scalegram start(ServeOptions options) {
+        Scalegram s = new Scalegram();
+        try {
+            s.boot(options);
+            return s;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private void boot(ServeOptions o) {
+        Topology t = o.topology();
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+        List<Topology.PgServer> servers = new ArrayList<>();
+        for (Topology.PgServer pg : t.postgres().servers()) {
+            if (pg.embedded()) {
+                EmbeddedPostgresServer embedded = EmbeddedPostgresServer.start(o.dataDir().resolve("pg").resolve(pg.name()));
+                closeInReverse.add(embedded);
+                servers.add(pg.withUrl(embedded.jdbcUrl()));
+            } else {
+                servers.add(pg);
+            }
+        }
+        shards = new Shards(ShardMap.from(t.withPostgres(new Topology.PostgresConfig(servers, t.postgres().shardMap()))),
+                servers, registry);
+        closeInReverse.add(shards);
+        long m0 = System.nanoTime();
+        int migrated = ShardMigrations.migrateAll(shards);
+        if (migrated > 0) {
+            LOG.info("migrated " + migrated + " logical shards in " + (System.nanoTime() - m0) / 1_000_000 + " ms");
+        }
+
+        Topology.CacheConfig cc = t.cache();
+        LeaseCache cache = new InProcessLeaseCache(cc.maxEntries());
+        closeInReverse.add(cache);
+        ReadThrough readThrough = new ReadThrough(cache, new CacheSettings(cc.leases(), Duration.ofSeconds(cc.ttlSeconds()),
+                Duration.ofMillis(cc.leaseTtlMillis()), Duration.ofSeconds(cc.staleTtlSeconds()),
+                Duration.ofMillis(cc.maxWaitMillis())), new CacheMetrics(registry));
+        graph = new Graph(shards, readThrough);
+
+        FeedStore feeds = new PgFeedStore(shards, t.feed().cap());
+        ActivityStore activity = new PgActivityStore(shards);
+        Hydrator hydrator = new Hydrator(graph);
+        BlobStore blobs = new BlobStore(o.dataDir().resolve("media"));
+        Authenticate authenticate = new Authenticate(graph);
+        UseCases useCases = new UseCases(new RegisterAccount(graph), authenticate, new FollowAccount(graph),
+                new PostStatus(graph, t.limits()), new DeleteStatus(graph), new FavouriteStatus(graph),
+                new BookmarkStatus(graph), new UploadMedia(graph, blobs, t.limits().maxMediaBytes()),
+                new ReadTimelines(graph, new HomeFeed(graph, feeds), hydrator), new ReadNotifications(activity, hydrator),
+                hydrator, activity, graph);
+
+        FanOut fanOut = new FanOut(graph, feeds, t.feed(), author -> graph.objGet(author)
+                .filter(a -> a.type() == ObjectType.ACCOUNT).map(a -> a.as(Account.class).pulled()).orElse(false));
+        FollowWorker follows = new FollowWorker(graph, feeds, activity, t.feed());
+        transport = new InProcessTransport()
+                .register(Graph.inverseTaskKind(), graph::applyInverse)
+                .register(FanOut.FANOUT, fanOut::fanOut)
+                .register(FanOut.UNFANOUT, fanOut::unFanOut)
+                .register(FanOut.PULL_MIGRATE, fanOut::migrateToPull)
+                .register(Tasks.AFTER_FOLLOW, follows::afterFollow)
+                .register(Tasks.AFTER_UNFOLLOW, follows::afterUnfollow)
+                .register(Tasks.NOTIFY, new NotifyWorker(activity)::notify)
+                .register(Tasks.TAG, new TagWorker(graph)::tag);
+        closeInReverse.add(transport);
+        relay = new TaskRelay(shards, transport, t.tasks(), registry).start();
+        closeInReverse.add(relay);
+
+        OAuthStore oauth = new OAuthStore(graph);
+        HttpRouting.Builder routing = HttpRouting.builder();
+        new dev.scalegram.ops.OpsEndpoints(registry, this::ready).routes(routing);
+        new OAuthApi(oauth, authenticate, t.limits().maxPageSize()).routes(routing);
+        new InstanceApi(t.limits(), oauth).routes(routing);
+        new MastodonApi(useCases, oauth, t.limits()).routes(routing);
+        routing.get("/media/{name}", (req, res) -> {
+            String name = req.path().pathParameters().first("name").orElse("");
+            var file = blobs.get(name);
+            if (file.isEmpty()) {
+                error(res, 404, "Record not found");
+                return;
+            }
+            String etag = "\"" + name.substring(0, 32) + "\"";
+            res.header(HeaderNames.ETAG, etag);
+            res.header(HeaderNames.CACHE_CONTROL, "public, max-age=31536000, immutable");
+            if (req.headers().first(HeaderNames.IF_NONE_MATCH).map(etag::equals).orElse(false)) {
+                res.status(304).send();
+                return;
+            }
+            res.header(HeaderNames.CONTENT_TYPE, contentType(name));
+            try {
+                res.send(Files.readAllBytes(file.get()));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        routing.error(ApiError.class, (req, res, e) -> {
+            if (e.oauthCode() != null) {
+                res.status(e.status());
+                res.header(HeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
+                res.send(Json.bytes(Map.of("error", e.oauthCode(), "error_description", e.getMessage())));
+            } else {
+                error(res, e.status(), e.getMessage());
+            }
+        });
+        routing.error(Problem.class, (req, res, e) -> error(res, switch (e.kind()) {
+            case BAD_REQUEST -> 400;
+            case UNAUTHORIZED -> 401;
+            case FORBIDDEN -> 403;
+            case NOT_FOUND -> 404;
+            case UNPROCESSABLE -> 422;
+        }, e.getMessage()));
+        routing.error(ShardException.class, (req, res, e) -> {
+            LOG.log(Level.WARNING, "database error on " + req.path().rawPath(), e);
+            error(res, 503, "Service temporarily unavailable");
+        });
+        routing.error(Exception.class, (req, res, e) -> {
+            LOG.log(Level.SEVERE, "unexpected error on " + req.path().rawPath(), e);
+            error(res, 500, "Internal server error");
+        });
+        routing.any((req, res) -> error(res, 404, "Not found"));
+
+        web = WebServer.builder()
+                .port(o.port())
+                .maxPayloadSize(t.limits().maxMediaBytes() + 1024 * 1024)
+                .routing(routing)
+                .build()
+                .start();
+        LOG.info("Scalegram listening on http://localhost:" + web.port() + " (region " + t.region() + ", "
+                + t.logicalShards() + " logical shards on " + servers.size() + " PostgreSQL server(s))");
+    }
+
+    private static String contentType(String name) {
+        if (name.endsWith(".png")) {
+            return "image/png";
+        }
+        if (name.endsWith(".webp")) {
+            return "image/webp";
+        }
+        return "image/jpeg";
+    }
+
+    private static void error(ServerResponse res, int status, String message) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
+        res.send(Json.bytes(Map.of("error", message)));
+    }
+
+    private boolean ready() {
+        try {
+            for (int shard : new int[] {0, shards.logicalShards() - 1}) {
+                shards.read(shard, (c, sql) -> c.isValid(2));
+            }
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    public int port() {
+        return web.port();
+    }
+
+    public Graph graph() {
+        return graph;
+    }
+
+    public InProcessTransport transport() {
+        return transport;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Waits until every queued asynchronous task (fan-out, inverses, notifications) has run. */
+    public boolean awaitTasks(long timeoutMillis) {
+        return relay.awaitIdle(timeoutMillis);
+    }
+
+    @Override
+    public void close() {
+        if (web != null) {
+            web.stop();
+            web = null;
+        }
+        for (int i = closeInReverse.size() - 1; i >= 0; i--) {
+            try {
+                closeInReverse.get(i).close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "error while stopping " + closeInReverse.get(i).getClass().getSimpleName(), e);
+            }
+        }
+        closeInReverse.clear();
+    }
+}

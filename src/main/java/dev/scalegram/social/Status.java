@@ -1,0 +1,16 @@
+package dev.scalegram.social;
+
+import java.util.List;
+
+/**
+ * A post or, when {@code inReplyToId} is set, a comment on one. Stored on its author's shard; its id gives its time.
+ *
+ * @param tags lower-cased hashtags found in the text
+ */
+public record Status(long authorId, String text, List<Long> mediaIds, long inReplyToId, long inReplyToAccountId,
+                     List<String> tags) {
+
+    public boolean isComment() {
+        return inReplyToId != 0;
+    }
+}

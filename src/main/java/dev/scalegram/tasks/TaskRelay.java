@@ -1,0 +1,338 @@
+package dev.scalegram.tasks;
+
+import dev.scalegram.config.Topology.TasksConfig;
+import dev.scalegram.json.Json;
+import dev.scalegram.shards.ShardSql;
+import dev.scalegram.shards.Shards;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+/**
+ * Moves committed tasks from the shards' outboxes to the transport. One relay thread per physical server listens on
+ * the server's NOTIFY channel (the committing transaction names its shard) and, when nothing wakes it, scans all of
+ * the server's shards for due rows with one statement.
+ *
+ * <p>Claiming pushes a row's {@code next_at} forward by the visibility timeout instead of deleting it, so a relay that
+ * dies mid-task loses nothing: the row becomes due again and another relay (or this one, restarted) takes it. Rows are
+ * deleted only after the transport confirms; a failure pushes {@code next_at} back with exponential backoff, and the
+ * last allowed failure moves the row to {@code dead_tasks}.
+ */
+public final class TaskRelay implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(TaskRelay.class.getName());
+    private static final int BATCH = 200;
+
+    private final Shards shards;
+    private final TaskTransport transport;
+    private final TasksConfig config;
+    private final Semaphore inFlight;
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicLong backlog = new AtomicLong();
+    private final AtomicLong deadLettered = new AtomicLong();
+    private final AtomicLong running = new AtomicLong();
+    private final Counter delivered;
+    private final Counter failed;
+    private volatile boolean stopping;
+
+    public TaskRelay(Shards shards, TaskTransport transport, TasksConfig config, MeterRegistry registry) {
+        this.shards = shards;
+        this.transport = transport;
+        this.config = config;
+        this.inFlight = new Semaphore(config.concurrency());
+        this.delivered = Counter.builder("scalegram.tasks.delivered").register(registry);
+        this.failed = Counter.builder("scalegram.tasks.failed").description("attempts that failed and will retry or dead-letter").register(registry);
+        Gauge.builder("scalegram.outbox.backlog", backlog, AtomicLong::get)
+                .description("outbox rows not yet delivered, all shards (refreshed on each scan)").register(registry);
+        Gauge.builder("scalegram.outbox.dead", deadLettered, AtomicLong::get)
+                .description("tasks in dead_tasks, all shards (refreshed on each scan)").register(registry);
+    }
+
+    public TaskRelay start() {
+        for (Map.Entry<String, List<Integer>> e : shards.map().shardsByServer().entrySet()) {
+            if (e.getValue().isEmpty()) {
+                continue;
+            }
+            Thread t = Thread.ofPlatform().daemon().name("relay-" + e.getKey())
+                    .start(() -> loop(e.getKey(), e.getValue()));
+            threads.add(t);
+        }
+        return this;
+    }
+
+    private void loop(String server, List<Integer> serverShards) {
+        Connection listener = null;
+        while (!stopping) {
+            try {
+                if (listener == null || listener.isClosed()) {
+                    listener = listen(server);
+                }
+                Set<Integer> due = scanDue(serverShards);
+                while (!due.isEmpty() && !stopping) {
+                    Set<Integer> again = new LinkedHashSet<>();
+                    for (int shard : due) {
+                        if (drain(shard) == BATCH) {
+                            again.add(shard);
+                        }
+                    }
+                    again.addAll(notified(listener, 0));
+                    due = again;
+                }
+                Set<Integer> woken = notified(listener, config.pollMillis());
+                for (int shard : woken) {
+                    drain(shard);
+                }
+            } catch (Exception e) {
+                if (stopping) {
+                    break;
+                }
+                LOG.log(Level.WARNING, "relay for " + server + " failed; retrying in 1 s: " + e.getMessage(), e);
+                closeQuietly(listener);
+                listener = null;
+                sleep(1000);
+            }
+        }
+        closeQuietly(listener);
+    }
+
+    private Connection listen(String server) throws SQLException {
+        // A connection of its own: LISTEN state must not leak into the pool.
+        var s = shards.server(server);
+        Connection c = DriverManager.getConnection(s.url(), s.user(), s.password());
+        try (Statement st = c.createStatement()) {
+            st.execute("LISTEN " + Outbox.CHANNEL);
+        }
+        return c;
+    }
+
+    private static Set<Integer> notified(Connection listener, int waitMillis) throws SQLException {
+        Set<Integer> out = new LinkedHashSet<>();
+        PGNotification[] ns = listener.unwrap(PGConnection.class).getNotifications(waitMillis);
+        if (ns != null) {
+            for (PGNotification n : ns) {
+                out.add(Integer.parseInt(n.getParameter()));
+            }
+        }
+        return out;
+    }
+
+    /** One statement for all of a server's shards: which have due rows, and the backlog and dead-letter totals. */
+    private Set<Integer> scanDue(List<Integer> serverShards) {
+        Set<Integer> due = new LinkedHashSet<>();
+        int first = serverShards.getFirst();
+        shards.read(first, (c, sql) -> {
+            StringBuilder q = new StringBuilder();
+            for (int shard : serverShards) {
+                String s = dev.scalegram.shards.ShardMap.schema(shard);
+                if (!q.isEmpty()) {
+                    q.append(" UNION ALL ");
+                }
+                q.append("SELECT ").append(shard).append(", (SELECT count(*) FROM ").append(s)
+                        .append(".outbox), EXISTS (SELECT 1 FROM ").append(s)
+                        .append(".outbox WHERE next_at <= now()), (SELECT count(*) FROM ").append(s)
+                        .append(".dead_tasks)");
+            }
+            long total = 0;
+            long dead = 0;
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql.of(q.toString()))) {
+                while (rs.next()) {
+                    total += rs.getLong(2);
+                    if (rs.getBoolean(3)) {
+                        due.add(rs.getInt(1));
+                    }
+                    dead += rs.getLong(4);
+                }
+            }
+            backlog.set(total);
+            deadLettered.set(dead);
+            return null;
+        });
+        return due;
+    }
+
+    /** Claims up to a batch of due tasks on one shard, delivers them, and settles each; returns how many it claimed. */
+    int drain(int shard) {
+        // Counted as running from before the claim, so awaitIdle never sees a claimed task as neither due nor running.
+        running.incrementAndGet();
+        try {
+            return drainClaimed(shard);
+        } finally {
+            running.decrementAndGet();
+        }
+    }
+
+    private int drainClaimed(int shard) {
+        List<Task> claimed = shards.transaction(shard, (c, sql) -> claim(c, sql));
+        if (claimed.isEmpty()) {
+            return 0;
+        }
+        List<CompletableFuture<Void>> deliveries = new ArrayList<>(claimed.size());
+        for (Task t : claimed) {
+            inFlight.acquireUninterruptibly();
+            running.incrementAndGet();
+            deliveries.add(transport.deliver(t).whenComplete((v, err) -> {
+                inFlight.release();
+                running.decrementAndGet();
+            }));
+        }
+        List<Long> done = new ArrayList<>();
+        for (int i = 0; i < claimed.size(); i++) {
+            Task t = claimed.get(i);
+            try {
+                deliveries.get(i).get(config.visibilityMillis(), TimeUnit.MILLISECONDS);
+                done.add(t.id());
+            } catch (Exception e) {
+                Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+                settleFailure(t, cause);
+            }
+        }
+        if (!done.isEmpty()) {
+            shards.read(shard, (c, sql) -> {
+                try (PreparedStatement ps = c.prepareStatement(sql.of("DELETE FROM {s}.outbox WHERE id = ANY(?)"))) {
+                    ps.setArray(1, c.createArrayOf("bigint", done.toArray()));
+                    ps.executeUpdate();
+                }
+                return null;
+            });
+            delivered.increment(done.size());
+        }
+        return claimed.size();
+    }
+
+    private List<Task> claim(Connection c, ShardSql sql) throws SQLException {
+        List<Task> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql.of("""
+                UPDATE {s}.outbox SET attempts = attempts + 1, next_at = now() + make_interval(secs => ?)
+                WHERE id IN (SELECT id FROM {s}.outbox WHERE next_at <= now()
+                             ORDER BY next_at, id LIMIT ? FOR UPDATE SKIP LOCKED)
+                RETURNING id, kind, payload::text, attempts, created_at"""))) {
+            ps.setDouble(1, config.visibilityMillis() / 1000.0);
+            ps.setInt(2, BATCH);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Task(rs.getLong(1), sql.shard(), rs.getString(2), Json.tree(rs.getString(3)),
+                            rs.getInt(4), rs.getTimestamp(5).toInstant()));
+                }
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(Task::id));
+        return out;
+    }
+
+    private void settleFailure(Task t, Throwable cause) {
+        failed.increment();
+        String error = String.valueOf(cause);
+        if (t.attempts() >= config.maxAttempts()) {
+            LOG.warning(() -> "task " + t.id() + " (" + t.kind() + ") dead-lettered after " + t.attempts()
+                    + " attempts: " + error);
+            shards.transaction(t.shard(), (c, sql) -> {
+                try (PreparedStatement ps = c.prepareStatement(sql.of("""
+                        WITH moved AS (DELETE FROM {s}.outbox WHERE id = ? RETURNING *)
+                        INSERT INTO {s}.dead_tasks (id, kind, payload, created_at, attempts, last_error)
+                        SELECT id, kind, payload, created_at, attempts, ? FROM moved"""))) {
+                    ps.setLong(1, t.id());
+                    ps.setString(2, error);
+                    ps.executeUpdate();
+                }
+                return null;
+            });
+            return;
+        }
+        long backoff = Math.min(600_000L, (long) config.baseBackoffMillis() << Math.min(20, t.attempts() - 1));
+        LOG.fine(() -> "task " + t.id() + " (" + t.kind() + ") failed, retry in " + backoff + " ms: " + error);
+        shards.read(t.shard(), (c, sql) -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.of(
+                    "UPDATE {s}.outbox SET next_at = now() + make_interval(secs => ?), last_error = ? WHERE id = ?"))) {
+                ps.setDouble(1, backoff / 1000.0);
+                ps.setString(2, error);
+                ps.setLong(3, t.id());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Waits until no task is due or running on any shard, or until the timeout. Tasks that are backing off after a
+     * failure (due later) do not count. For tests and tools that need "everything asynchronous has happened".
+     */
+    public boolean awaitIdle(long timeoutMillis) {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (System.currentTimeMillis() < deadline) {
+            if (running.get() == 0 && !anyDue()) {
+                return true;
+            }
+            sleep(20);
+        }
+        return false;
+    }
+
+    private boolean anyDue() {
+        for (Map.Entry<String, List<Integer>> e : shards.map().shardsByServer().entrySet()) {
+            if (!e.getValue().isEmpty() && !scanDue(e.getValue()).isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public long backlog() {
+        return backlog.get();
+    }
+
+    public long deadLettered() {
+        return deadLettered.get();
+    }
+
+    @Override
+    public void close() {
+        stopping = true;
+        for (Thread t : threads) {
+            t.interrupt();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // already broken
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

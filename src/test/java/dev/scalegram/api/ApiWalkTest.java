@@ -1,0 +1,763 @@
+package dev.scalegram.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.scalegram.config.Topology;
+import dev.scalegram.server.Scalegram;
+import dev.scalegram.server.ServeOptions;
+import dev.scalegram.testing.ApiClient;
+import dev.scalegram.testing.ApiClient.App;
+import dev.scalegram.testing.ApiClient.Part;
+import dev.scalegram.testing.ApiClient.Response;
+import dev.scalegram.testing.ApiClient.User;
+import dev.scalegram.testing.TestPostgres;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The issue's walk over real HTTP against one running Scalegram: register, follow, post, read home timelines page by
+ * page through {@code Link} headers, favourite, comment, bookmark, tag timelines, notifications, unfollow, delete.
+ *
+ * <p>The methods run in order and share the state built in {@link #start()}; each method keeps the expected model
+ * ({@link #alicePosts}, {@link #bobPosts}, {@link #carolPosts}, {@link #bobFollowsAlice}) in step with what it changes,
+ * so every timeline check compares against the exact expected list.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ApiWalkTest {
+
+    private static final int ALICE_POSTS = 25;
+
+    @TempDir
+    static Path dir;
+
+    static Scalegram app;
+    static ApiClient api;
+    static App oauthApp;
+    static User alice;
+    static User bob;
+    static User carol;
+
+    /** Alice's posts, index i = "alice-post-(i+1)"; removed from when deleted. */
+    static final List<String> alicePosts = new ArrayList<>();
+    static final List<String> bobPosts = new ArrayList<>();
+    static final List<String> carolPosts = new ArrayList<>();
+    /** Top-level statuses by hashtag (lower case, no '#'). */
+    static final Map<String, Set<String>> tagged = new LinkedHashMap<>();
+    static boolean bobFollowsAlice;
+
+    /** Alice's post that gets favourites and comments. */
+    static String favTarget;
+    /** Alice's post that carol bookmarks and alice later deletes (tagged #sunset). */
+    static String deleteTarget;
+    static String bobComment;
+    static String carolComment;
+    static String bobMediaId;
+    static String bobMediaStatus;
+
+    @BeforeAll
+    static void start() {
+        Topology t = TestPostgres.topology(16);
+        app = Scalegram.start(new ServeOptions(t, dir, 0));
+        api = ApiClient.local(app.port());
+
+        oauthApp = api.createApp("walk");
+        String appToken = api.appToken(oauthApp);
+        alice = api.register(appToken, "alice");
+        bob = api.register(appToken, "bob");
+        carol = api.register(appToken, "carol");
+
+        follow(bob, alice);
+        follow(carol, alice);
+        follow(carol, bob);
+        bobFollowsAlice = true;
+
+        for (int i = 1; i <= ALICE_POSTS; i++) {
+            List<String> tags = new ArrayList<>();
+            if (i % 3 == 0) {
+                tags.add("sunset");
+            }
+            if (i % 5 == 0) {
+                tags.add("coffee");
+            }
+            String id = post(alice, String.format("alice-post-%02d about the day", i), tags);
+            alicePosts.add(id);
+            if (i == 4) { // interleave bob's and carol's posts among alice's so the merge order matters
+                bobPosts.add(post(bob, "bob-post-1 hello", List.of()));
+                carolPosts.add(post(carol, "carol-post-1 hi", List.of()));
+            }
+            if (i == 12) {
+                bobPosts.add(post(bob, "bob-post-2 evening", List.of("sunset")));
+            }
+            if (i == 20) {
+                bobPosts.add(post(bob, "bob-post-3 coffee time", List.of("Coffee")));
+                carolPosts.add(post(carol, "carol-post-2 later", List.of()));
+            }
+        }
+        bobPosts.add(post(bob, "bob-post-4 the end", List.of()));
+
+        favTarget = alicePosts.get(0);
+        deleteTarget = alicePosts.get(2);
+        awaitTasks();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ the walk
+
+    @Test
+    @Order(1)
+    void healthAndInstance() {
+        api.get("/health").expect(200);
+        Response v1 = api.get("/api/v1/instance").expect(200);
+        assertTrue(v1.json().isObject(), v1.toString());
+        assertFalse(v1.json().path("uri").asString("").isEmpty(), "v1 instance has a uri: " + v1);
+        Response v2 = api.get("/api/v2/instance").expect(200);
+        assertFalse(v2.json().path("domain").asString("").isEmpty(), "v2 instance has a domain: " + v2);
+        JsonNode statuses = v2.json().path("configuration").path("statuses");
+        assertEquals(500, statuses.path("max_characters").asInt(-1), "max_characters: " + v2);
+        assertEquals(10, statuses.path("max_media_attachments").asInt(-1), "max_media_attachments: " + v2);
+    }
+
+    @Test
+    @Order(2)
+    void accountsAreRegisteredAndFindable() {
+        Set<String> ids = Set.of(alice.id(), bob.id(), carol.id());
+        assertEquals(3, ids.size(), "three distinct account ids");
+        for (User u : List.of(alice, bob, carol)) {
+            JsonNode me = api.as(u.token()).get("/api/v1/accounts/verify_credentials").expect(200).json();
+            assertEquals(u.id(), me.path("id").stringValue());
+            assertEquals(u.username(), me.path("username").asString(""));
+            assertEquals(u.username(), me.path("acct").asString(""), "local acct is the bare username");
+
+            JsonNode byId = api.as(carol.token()).get("/api/v1/accounts/" + u.id()).expect(200).json();
+            assertEquals(u.id(), byId.path("id").stringValue());
+            assertEquals(u.username(), byId.path("username").asString(""));
+
+            JsonNode lookup = api.as(carol.token()).get("/api/v1/accounts/lookup", "acct", u.username())
+                    .expect(200).json();
+            assertEquals(u.id(), lookup.path("id").stringValue());
+        }
+        Response missing = api.as(carol.token()).get("/api/v1/accounts/lookup", "acct", "nobody-here");
+        assertError(missing, 404);
+    }
+
+    @Test
+    @Order(3)
+    void statusEntityShape() {
+        String tagged3 = alicePosts.get(2); // "alice-post-03 ... #sunset"
+        JsonNode s = api.as(bob.token()).get("/api/v1/statuses/" + tagged3).expect(200).json();
+        assertEquals(tagged3, s.path("id").stringValue());
+        assertEquals(alice.id(), s.path("account").path("id").stringValue());
+        assertEquals("alice", s.path("account").path("username").asString(""));
+        assertTrue(s.path("content").asString("").contains("alice-post-03"), "content: " + s);
+        assertFalse(s.path("created_at").asString("").isEmpty(), "created_at: " + s);
+        assertTrue(s.path("in_reply_to_id").isNull() || s.path("in_reply_to_id").isMissingNode(),
+                "a post is not a reply: " + s);
+        assertEquals(0, s.path("favourites_count").asInt(-1));
+        assertEquals(0, s.path("replies_count").asInt(-1));
+        assertFalse(s.path("favourited").asBoolean(true), "not favourited yet: " + s);
+        assertFalse(s.path("bookmarked").asBoolean(true), "not bookmarked yet: " + s);
+        assertTrue(s.path("media_attachments").isArray(), "media_attachments is an array: " + s);
+        Set<String> tagNames = new HashSet<>();
+        for (JsonNode tag : s.path("tags")) {
+            tagNames.add(tag.path("name").asString("").toLowerCase());
+        }
+        assertEquals(Set.of("sunset"), tagNames, "tags of a #sunset post: " + s);
+    }
+
+    @Test
+    @Order(4)
+    void mediaAttachmentsRoundTrip() {
+        Response up = api.as(bob.token()).postMultipart("/api/v2/media",
+                List.of(Part.file("file", "dot.png", "image/png", png()), Part.field("description", "a dot")));
+        assertTrue(up.status() == 200 || up.status() == 202, "media upload: " + up);
+        bobMediaId = up.json().path("id").asString("");
+        assertFalse(bobMediaId.isEmpty(), "media id: " + up);
+        assertEquals("image", up.json().path("type").asString(""), "type: " + up);
+
+        JsonNode got = api.as(bob.token()).get("/api/v1/media/" + bobMediaId).expect(200).json();
+        assertEquals(bobMediaId, got.path("id").stringValue());
+        assertFalse(got.path("url").asString("").isEmpty(), "media url once processed: " + got);
+
+        Response r = api.as(bob.token()).postJson("/api/v1/statuses",
+                ApiClient.obj("status", "bob-post-5 with a picture", "media_ids", List.of(bobMediaId))).expect(200);
+        JsonNode media = r.json().path("media_attachments");
+        assertEquals(1, media.size(), "one attachment: " + r);
+        assertEquals(bobMediaId, media.get(0).path("id").stringValue());
+        bobMediaStatus = r.json().path("id").stringValue();
+        bobPosts.add(bobMediaStatus);
+        awaitTasks();
+
+        JsonNode seen = api.as(carol.token()).get("/api/v1/statuses/" + bobMediaStatus).expect(200).json();
+        assertEquals(bobMediaId, seen.path("media_attachments").path(0).path("id").asString(""));
+    }
+
+    @Test
+    @Order(5)
+    void exactCounts() {
+        assertCounts(alice, 2, 0, ALICE_POSTS);
+        assertCounts(bob, 1, 1, bobPosts.size());
+        assertCounts(carol, 0, 2, carolPosts.size());
+    }
+
+    @Test
+    @Order(6)
+    void followersAndFollowingLists() {
+        ApiClient c = api.as(carol.token());
+        assertEquals(Set.of(bob.id(), carol.id()),
+                Set.copyOf(c.get("/api/v1/accounts/" + alice.id() + "/followers").expect(200).ids()));
+        assertEquals(Set.of(), Set.copyOf(c.get("/api/v1/accounts/" + alice.id() + "/following").expect(200).ids()));
+        assertEquals(Set.of(carol.id()),
+                Set.copyOf(c.get("/api/v1/accounts/" + bob.id() + "/followers").expect(200).ids()));
+        assertEquals(Set.of(alice.id()),
+                Set.copyOf(c.get("/api/v1/accounts/" + bob.id() + "/following").expect(200).ids()));
+        assertEquals(Set.of(alice.id(), bob.id()),
+                Set.copyOf(c.get("/api/v1/accounts/" + carol.id() + "/following").expect(200).ids()));
+        assertEquals(Set.of(), Set.copyOf(c.get("/api/v1/accounts/" + carol.id() + "/followers").expect(200).ids()));
+    }
+
+    @Test
+    @Order(7)
+    void relationships() {
+        Map<String, JsonNode> carolView = relationships(carol, alice.id(), bob.id());
+        assertRelationship(carolView.get(alice.id()), true, false);
+        assertRelationship(carolView.get(bob.id()), true, false);
+
+        Map<String, JsonNode> aliceView = relationships(alice, bob.id(), carol.id());
+        assertRelationship(aliceView.get(bob.id()), false, true);
+        assertRelationship(aliceView.get(carol.id()), false, true);
+
+        Map<String, JsonNode> bobView = relationships(bob, alice.id(), carol.id());
+        assertRelationship(bobView.get(alice.id()), true, false);
+        assertRelationship(bobView.get(carol.id()), false, true);
+    }
+
+    @Test
+    @Order(8)
+    void homeTimelinesPagedByLinkNext() {
+        assertEquals(newestFirst(alicePosts), walk(alice, "/api/v1/timelines/home", 10), "alice's home");
+        assertEquals(newestFirst(alicePosts, bobPosts), walk(bob, "/api/v1/timelines/home", 10), "bob's home");
+        assertEquals(newestFirst(alicePosts, bobPosts, carolPosts), walk(carol, "/api/v1/timelines/home", 10),
+                "carol's home");
+    }
+
+    @Test
+    @Order(9)
+    void homeDefaultLimitIsTwenty() {
+        List<String> expected = newestFirst(alicePosts, bobPosts, carolPosts);
+        assertTrue(expected.size() > 20);
+        Response r = api.as(carol.token()).get("/api/v1/timelines/home").expect(200);
+        assertEquals(expected.subList(0, 20), r.ids(), "default page is the newest 20");
+        assertTrue(r.next().isPresent(), "a full first page links to the next: " + r.headers().map());
+    }
+
+    @Test
+    @Order(10)
+    void sinceIdMinIdAndMaxId() {
+        List<String> expected = newestFirst(alicePosts, bobPosts, carolPosts);
+        ApiClient c = api.as(carol.token());
+        String cut = expected.get(15); // 15 statuses are newer than this one
+
+        assertEquals(expected.subList(0, 15), c.get("/api/v1/timelines/home", "since_id", cut).expect(200).ids(),
+                "since_id: everything newer");
+        assertEquals(expected.subList(0, 5),
+                c.get("/api/v1/timelines/home", "since_id", cut, "limit", "5").expect(200).ids(),
+                "since_id with limit: the newest of the newer ones");
+        assertEquals(expected.subList(0, 15), c.get("/api/v1/timelines/home", "min_id", cut).expect(200).ids(),
+                "min_id: everything newer");
+        assertEquals(expected.subList(10, 15),
+                c.get("/api/v1/timelines/home", "min_id", cut, "limit", "5").expect(200).ids(),
+                "min_id with limit: the ones immediately newer, newest first");
+        assertEquals(expected.subList(16, 21),
+                c.get("/api/v1/timelines/home", "max_id", cut, "limit", "5").expect(200).ids(),
+                "max_id: strictly older");
+        assertEquals(expected.subList(3, 15),
+                c.get("/api/v1/timelines/home", "max_id", expected.get(2), "since_id", cut).expect(200).ids(),
+                "max_id and since_id together: the window between them");
+        assertEquals(List.of(), c.get("/api/v1/timelines/home", "since_id", expected.get(0)).expect(200).ids(),
+                "nothing is newer than the newest");
+    }
+
+    @Test
+    @Order(11)
+    void tagTimelines() {
+        assertEquals(newestFirst(tagged.get("sunset")), walk(carol, "/api/v1/timelines/tag/sunset", 4),
+                "#sunset");
+        assertEquals(newestFirst(tagged.get("coffee")), walk(carol, "/api/v1/timelines/tag/coffee", 40),
+                "#coffee (bob wrote #Coffee)");
+        assertEquals(List.of(), api.as(carol.token()).get("/api/v1/timelines/tag/nosuchtag").expect(200).ids());
+    }
+
+    @Test
+    @Order(12)
+    void accountStatuses() {
+        assertEquals(newestFirst(alicePosts), walk(carol, "/api/v1/accounts/" + alice.id() + "/statuses", 10));
+        assertEquals(newestFirst(bobPosts), walk(alice, "/api/v1/accounts/" + bob.id() + "/statuses", 40));
+    }
+
+    @Test
+    @Order(13)
+    void favourites() {
+        JsonNode byBob = api.as(bob.token()).post("/api/v1/statuses/" + favTarget + "/favourite").expect(200).json();
+        assertEquals(favTarget, byBob.path("id").stringValue());
+        assertTrue(byBob.path("favourited").asBoolean(false), "favourited for bob: " + byBob);
+        assertEquals(1, byBob.path("favourites_count").asInt(-1), "count after bob: " + byBob);
+
+        JsonNode byCarol = api.as(carol.token()).post("/api/v1/statuses/" + favTarget + "/favourite").expect(200)
+                .json();
+        assertTrue(byCarol.path("favourited").asBoolean(false));
+        assertEquals(2, byCarol.path("favourites_count").asInt(-1), "count after carol: " + byCarol);
+
+        JsonNode again = api.as(bob.token()).post("/api/v1/statuses/" + favTarget + "/favourite").expect(200).json();
+        assertEquals(2, again.path("favourites_count").asInt(-1), "favouriting twice counts once: " + again);
+        awaitTasks();
+
+        assertStatusFlags(bob, favTarget, true, 2);
+        assertStatusFlags(carol, favTarget, true, 2);
+        assertStatusFlags(alice, favTarget, false, 2);
+        assertStatusFlags(alice, alicePosts.get(1), false, 0);
+
+        assertEquals(Set.of(bob.id(), carol.id()), Set.copyOf(api.as(alice.token())
+                .get("/api/v1/statuses/" + favTarget + "/favourited_by").expect(200).ids()));
+        assertEquals(List.of(), api.as(alice.token())
+                .get("/api/v1/statuses/" + alicePosts.get(1) + "/favourited_by").expect(200).ids());
+
+        // the flag travels with the status in timelines too
+        JsonNode inHome = findIn(api.as(bob.token()).get("/api/v1/timelines/home", "limit", "40").expect(200).json(),
+                favTarget);
+        assertNotNull(inHome, "fav target is in bob's home");
+        assertTrue(inHome.path("favourited").asBoolean(false), "favourited in bob's home: " + inHome);
+        assertEquals(2, inHome.path("favourites_count").asInt(-1));
+    }
+
+    @Test
+    @Order(14)
+    void commentsAndContext() {
+        Response b = api.as(bob.token()).postJson("/api/v1/statuses",
+                ApiClient.obj("status", "bob-comment nice one", "in_reply_to_id", favTarget)).expect(200);
+        bobComment = b.json().path("id").stringValue();
+        assertEquals(favTarget, b.json().path("in_reply_to_id").asString(""), "reply points at its post: " + b);
+        assertEquals(alice.id(), b.json().path("in_reply_to_account_id").asString(""), "reply to alice: " + b);
+
+        Response c = api.as(carol.token()).postJson("/api/v1/statuses",
+                ApiClient.obj("status", "carol-comment agreed", "in_reply_to_id", favTarget)).expect(200);
+        carolComment = c.json().path("id").stringValue();
+        awaitTasks();
+
+        JsonNode target = api.as(alice.token()).get("/api/v1/statuses/" + favTarget).expect(200).json();
+        assertEquals(2, target.path("replies_count").asInt(-1), "replies_count: " + target);
+
+        JsonNode ctx = api.as(alice.token()).get("/api/v1/statuses/" + favTarget + "/context").expect(200).json();
+        assertEquals(List.of(), ids(ctx.path("ancestors")), "a post has no ancestors: " + ctx);
+        assertEquals(List.of(bobComment, carolComment), ids(ctx.path("descendants")), "descendants: " + ctx);
+
+        JsonNode ctxOfComment = api.as(carol.token()).get("/api/v1/statuses/" + bobComment + "/context").expect(200)
+                .json();
+        assertEquals(List.of(favTarget), ids(ctxOfComment.path("ancestors")), "ancestors: " + ctxOfComment);
+        assertEquals(List.of(), ids(ctxOfComment.path("descendants")), "descendants: " + ctxOfComment);
+
+        // comments are statuses but not posts: not in home timelines, not in statuses_count
+        for (User u : List.of(alice, bob, carol)) {
+            List<String> home = api.as(u.token()).get("/api/v1/timelines/home", "limit", "40").expect(200).ids();
+            assertFalse(home.contains(bobComment) || home.contains(carolComment),
+                    u.username() + "'s home has no comments: " + home);
+        }
+        assertCounts(bob, 1, 1, bobPosts.size());
+        assertCounts(carol, 0, 2, carolPosts.size());
+    }
+
+    @Test
+    @Order(15)
+    void notifications() {
+        List<String> aliceGot = notifications(alice);
+        List<String> expected = new ArrayList<>(List.of(
+                "follow " + bob.id() + " -",
+                "follow " + carol.id() + " -",
+                "favourite " + bob.id() + " " + favTarget,
+                "favourite " + carol.id() + " " + favTarget,
+                "mention " + bob.id() + " " + bobComment,
+                "mention " + carol.id() + " " + carolComment));
+        assertEquals(sorted(expected), sorted(aliceGot), "alice's notifications (type account status)");
+
+        assertEquals(List.of("follow " + carol.id() + " -"), notifications(bob), "bob's notifications");
+        assertEquals(List.of(), notifications(carol), "carol's notifications");
+    }
+
+    @Test
+    @Order(16)
+    void bookmarks() {
+        ApiClient c = api.as(carol.token());
+        JsonNode b1 = c.post("/api/v1/statuses/" + deleteTarget + "/bookmark").expect(200).json();
+        assertTrue(b1.path("bookmarked").asBoolean(false), "bookmarked: " + b1);
+        String bobs = bobPosts.get(0);
+        assertTrue(c.post("/api/v1/statuses/" + bobs + "/bookmark").expect(200).json()
+                .path("bookmarked").asBoolean(false));
+
+        assertEquals(Set.of(deleteTarget, bobs), Set.copyOf(c.get("/api/v1/bookmarks").expect(200).ids()));
+        assertEquals(List.of(), api.as(bob.token()).get("/api/v1/bookmarks").expect(200).ids(), "bob has none");
+        assertTrue(c.get("/api/v1/statuses/" + deleteTarget).expect(200).json().path("bookmarked").asBoolean(false));
+        assertFalse(api.as(bob.token()).get("/api/v1/statuses/" + deleteTarget).expect(200).json()
+                .path("bookmarked").asBoolean(true), "bookmarks are per viewer");
+
+        JsonNode un = c.post("/api/v1/statuses/" + bobs + "/unbookmark").expect(200).json();
+        assertFalse(un.path("bookmarked").asBoolean(true), "unbookmarked: " + un);
+        assertEquals(List.of(deleteTarget), c.get("/api/v1/bookmarks").expect(200).ids());
+    }
+
+    @Test
+    @Order(17)
+    void unfavourite() {
+        JsonNode un = api.as(carol.token()).post("/api/v1/statuses/" + favTarget + "/unfavourite").expect(200).json();
+        assertFalse(un.path("favourited").asBoolean(true), "unfavourited: " + un);
+        assertEquals(1, un.path("favourites_count").asInt(-1), "count after unfavourite: " + un);
+        awaitTasks();
+        assertStatusFlags(carol, favTarget, false, 1);
+        assertStatusFlags(bob, favTarget, true, 1);
+        assertEquals(List.of(bob.id()), api.as(alice.token())
+                .get("/api/v1/statuses/" + favTarget + "/favourited_by").expect(200).ids());
+    }
+
+    @Test
+    @Order(18)
+    void linkPrevFetchesNewerStatuses() {
+        ApiClient c = api.as(carol.token());
+        Response first = c.get("/api/v1/timelines/home", "limit", "5").expect(200);
+        assertEquals(newestFirst(alicePosts, bobPosts, carolPosts).subList(0, 5), first.ids());
+        URI prev = first.prev().orElseThrow(() -> new AssertionError("no rel=prev: " + first.headers().map()));
+        assertEquals(List.of(), c.get(prev).expect(200).ids(), "nothing newer yet");
+
+        String fresh = post(bob, "bob-post-6 breaking news", List.of());
+        bobPosts.add(fresh);
+        awaitTasks();
+        assertEquals(List.of(fresh), c.get(prev).expect(200).ids(), "rel=prev brings exactly the new status");
+    }
+
+    @Test
+    @Order(19)
+    void unfollowStopsDelivery() {
+        JsonNode rel = api.as(bob.token()).post("/api/v1/accounts/" + alice.id() + "/unfollow").expect(200).json();
+        assertEquals(alice.id(), rel.path("id").asString(""));
+        assertFalse(rel.path("following").asBoolean(true), "unfollow answers following=false: " + rel);
+        bobFollowsAlice = false;
+        awaitTasks();
+
+        assertCounts(alice, 1, 0, alicePosts.size());
+        assertCounts(bob, 1, 0, bobPosts.size());
+        assertRelationship(relationships(bob, alice.id()).get(alice.id()), false, false);
+        assertRelationship(relationships(alice, bob.id()).get(bob.id()), false, false);
+        assertEquals(Set.of(carol.id()), Set.copyOf(api.as(bob.token())
+                .get("/api/v1/accounts/" + alice.id() + "/followers").expect(200).ids()));
+
+        String after = post(alice, "alice-post-26 after bob left", List.of());
+        alicePosts.add(after);
+        awaitTasks();
+
+        List<String> bobHome = walk(bob, "/api/v1/timelines/home", 40);
+        assertFalse(bobHome.contains(after), "a post after the unfollow does not reach bob: " + bobHome);
+        assertTrue(bobHome.containsAll(bobPosts), "bob still sees his own posts");
+        assertEquals(after, api.as(carol.token()).get("/api/v1/timelines/home", "limit", "1").expect(200).ids()
+                .getFirst(), "carol still gets alice's new post first");
+        assertEquals(newestFirst(alicePosts, bobPosts, carolPosts), walk(carol, "/api/v1/timelines/home", 10));
+    }
+
+    @Test
+    @Order(20)
+    void deleteRemovesEverywhere() {
+        int aliceCount = alicePosts.size();
+        assertCounts(alice, 1, 0, aliceCount);
+        assertTrue(tagged.get("sunset").contains(deleteTarget));
+
+        Response other = api.as(bob.token()).delete("/api/v1/statuses/" + deleteTarget);
+        assertError(other, 403);
+
+        Response del = api.as(alice.token()).delete("/api/v1/statuses/" + deleteTarget).expect(200);
+        assertEquals(deleteTarget, del.json().path("id").asString(""), "DELETE answers the deleted status: " + del);
+        alicePosts.remove(deleteTarget);
+        tagged.values().forEach(s -> s.remove(deleteTarget));
+        awaitTasks();
+
+        assertError(api.as(alice.token()).get("/api/v1/statuses/" + deleteTarget), 404);
+        assertError(api.as(carol.token()).get("/api/v1/statuses/" + deleteTarget), 404);
+        assertError(api.as(carol.token()).get("/api/v1/statuses/" + deleteTarget + "/context"), 404);
+        assertError(api.as(carol.token()).post("/api/v1/statuses/" + deleteTarget + "/favourite"), 404);
+        assertError(api.as(alice.token()).delete("/api/v1/statuses/" + deleteTarget), 404);
+
+        assertEquals(newestFirst(alicePosts, bobPosts, carolPosts), walk(carol, "/api/v1/timelines/home", 10),
+                "carol's home without the deleted post");
+        assertEquals(newestFirst(alicePosts), walk(alice, "/api/v1/timelines/home", 10),
+                "alice's home without the deleted post");
+        assertEquals(newestFirst(tagged.get("sunset")), walk(carol, "/api/v1/timelines/tag/sunset", 40),
+                "#sunset without the deleted post");
+        assertEquals(newestFirst(alicePosts), walk(carol, "/api/v1/accounts/" + alice.id() + "/statuses", 10),
+                "alice's statuses without the deleted post");
+        assertEquals(List.of(), api.as(carol.token()).get("/api/v1/bookmarks").expect(200).ids(),
+                "carol's bookmark of the deleted post is gone");
+        assertCounts(alice, 1, 0, aliceCount - 1);
+    }
+
+    @Test
+    @Order(21)
+    void celebrityPostsArePulledIntoFollowersHomes(@TempDir Path celebDir) {
+        Topology t = TestPostgres.topology(16).withFeed(new Topology.FeedConfig(2, 800, 1000));
+        try (Scalegram celebApp = Scalegram.start(new ServeOptions(t, celebDir, 0))) {
+            ApiClient c = ApiClient.local(celebApp.port());
+            App a = c.createApp("celebrity");
+            String appToken = c.appToken(a);
+            User star = c.register(appToken, "star");
+            User nora = c.register(appToken, "nora");
+            List<User> fans = List.of(c.register(appToken, "fan1"), c.register(appToken, "fan2"),
+                    c.register(appToken, "fan3"));
+            for (User f : fans) {
+                follow(c, f, star);
+            }
+            follow(c, fans.getFirst(), nora); // nora stays under the threshold: her posts are fanned out
+            assertTrue(celebApp.awaitTasks(10_000), "tasks drained");
+
+            List<String> starPosts = new ArrayList<>();
+            List<String> noraPosts = new ArrayList<>();
+            starPosts.add(post(c, star, "star-post-1 #shine", List.of()));
+            noraPosts.add(post(c, nora, "nora-post-1", List.of()));
+            starPosts.add(post(c, star, "star-post-2", List.of()));
+            noraPosts.add(post(c, nora, "nora-post-2", List.of()));
+            starPosts.add(post(c, star, "star-post-3", List.of()));
+            assertTrue(celebApp.awaitTasks(10_000), "tasks drained");
+
+            JsonNode acct = c.as(star.token()).get("/api/v1/accounts/" + star.id()).expect(200).json();
+            assertEquals(3, acct.path("followers_count").asInt(-1), "star's followers: " + acct);
+
+            assertEquals(newestFirst(starPosts, noraPosts), walk(c, fans.get(0), "/api/v1/timelines/home", 2),
+                    "fan1 gets the star's (pulled) and nora's (pushed) posts merged newest first");
+            for (User f : fans.subList(1, 3)) {
+                assertEquals(newestFirst(starPosts), walk(c, f, "/api/v1/timelines/home", 2),
+                        f.username() + " gets every post of the star");
+            }
+            assertEquals(newestFirst(starPosts), walk(c, star, "/api/v1/timelines/home", 40),
+                    "the star sees their own posts");
+            String mid = newestFirst(starPosts, noraPosts).get(2);
+            assertEquals(newestFirst(starPosts, noraPosts).subList(0, 2),
+                    c.as(fans.get(0).token()).get("/api/v1/timelines/home", "since_id", mid).expect(200).ids(),
+                    "since_id over the merged timeline");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    static void awaitTasks() {
+        assertTrue(app.awaitTasks(10_000), "async tasks did not drain in 10s");
+    }
+
+    static void follow(User who, User whom) {
+        follow(api, who, whom);
+    }
+
+    static void follow(ApiClient c, User who, User whom) {
+        JsonNode rel = c.as(who.token()).post("/api/v1/accounts/" + whom.id() + "/follow").expect(200).json();
+        assertEquals(whom.id(), rel.path("id").asString(""), "relationship is about the followed: " + rel);
+        assertTrue(rel.path("following").asBoolean(false), "follow answers following=true: " + rel);
+    }
+
+    static String post(User u, String text, List<String> tags) {
+        String id = post(api, u, text, tags);
+        for (String t : tags) {
+            tagged.computeIfAbsent(t.toLowerCase(), k -> new TreeSet<>()).add(id);
+        }
+        return id;
+    }
+
+    static String post(ApiClient c, User u, String text, List<String> tags) {
+        StringBuilder full = new StringBuilder(text);
+        for (String t : tags) {
+            full.append(" #").append(t);
+        }
+        Response r = c.as(u.token()).postJson("/api/v1/statuses", ApiClient.obj("status", full.toString()))
+                .expect(200);
+        JsonNode s = r.json();
+        assertTrue(s.path("id").isString(), "status id is a string: " + r);
+        assertEquals(u.id(), s.path("account").path("id").asString(""), "author: " + r);
+        String marker = text.split(" ")[0];
+        assertTrue(s.path("content").asString("").contains(marker), "content has the text: " + r);
+        return s.path("id").stringValue();
+    }
+
+    /** Every page of {@code path} for {@code u}, following rel="next" until an empty page or no link. */
+    static List<String> walk(User u, String path, int limit) {
+        return walk(api, u, path, limit);
+    }
+
+    static List<String> walk(ApiClient c, User u, String path, int limit) {
+        ApiClient as = c.as(u.token());
+        List<String> all = new ArrayList<>();
+        Response page = as.get(path, "limit", Integer.toString(limit)).expect(200);
+        for (int pages = 0; ; pages++) {
+            if (pages > 200) {
+                fail("more than 200 pages walking " + path);
+            }
+            List<String> ids = page.ids();
+            assertTrue(ids.size() <= limit, "page larger than limit " + limit + ": " + page);
+            if (ids.isEmpty()) {
+                break;
+            }
+            for (String id : ids) {
+                if (all.contains(id)) {
+                    fail("status " + id + " repeated while paging " + path + "; so far " + all + "; page " + page);
+                }
+                all.add(id);
+            }
+            if (page.next().isEmpty()) {
+                break;
+            }
+            URI next = page.next().get();
+            assertTrue(next.getQuery() != null && next.getQuery().contains("max_id="),
+                    "rel=next pages by max_id: " + next);
+            page = as.get(next).expect(200);
+        }
+        for (int i = 1; i < all.size(); i++) {
+            assertTrue(Long.parseLong(all.get(i - 1)) > Long.parseLong(all.get(i)),
+                    "ids strictly decreasing while paging " + path + ": " + all);
+        }
+        return all;
+    }
+
+    @SafeVarargs
+    static List<String> newestFirst(java.util.Collection<String>... lists) {
+        Set<String> all = new HashSet<>();
+        for (var l : lists) {
+            all.addAll(l);
+        }
+        List<String> out = new ArrayList<>(all);
+        out.sort(Comparator.comparingLong((String s) -> Long.parseLong(s)).reversed());
+        return out;
+    }
+
+    static List<String> ids(JsonNode array) {
+        assertTrue(array.isArray(), "expected an array: " + array);
+        List<String> out = new ArrayList<>();
+        for (JsonNode n : array) {
+            out.add(n.path("id").asString(""));
+        }
+        return out;
+    }
+
+    static JsonNode findIn(JsonNode array, String id) {
+        for (JsonNode n : array) {
+            if (id.equals(n.path("id").asString(""))) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    static List<String> sorted(List<String> l) {
+        List<String> s = new ArrayList<>(l);
+        s.sort(null);
+        return s;
+    }
+
+    static void assertCounts(User u, int followers, int following, int statuses) {
+        for (User viewer : List.of(u, carol)) {
+            JsonNode a = api.as(viewer.token()).get("/api/v1/accounts/" + u.id()).expect(200).json();
+            assertEquals(followers, a.path("followers_count").asInt(-1), u.username() + " followers_count: " + a);
+            assertEquals(following, a.path("following_count").asInt(-1), u.username() + " following_count: " + a);
+            assertEquals(statuses, a.path("statuses_count").asInt(-1), u.username() + " statuses_count: " + a);
+        }
+        JsonNode me = api.as(u.token()).get("/api/v1/accounts/verify_credentials").expect(200).json();
+        assertEquals(statuses, me.path("statuses_count").asInt(-1), "verify_credentials statuses_count: " + me);
+    }
+
+    static void assertStatusFlags(User viewer, String statusId, boolean favourited, int favourites) {
+        JsonNode s = api.as(viewer.token()).get("/api/v1/statuses/" + statusId).expect(200).json();
+        assertEquals(favourited, s.path("favourited").asBoolean(!favourited),
+                "favourited for " + viewer.username() + ": " + s);
+        assertEquals(favourites, s.path("favourites_count").asInt(-1), "favourites_count: " + s);
+    }
+
+    static Map<String, JsonNode> relationships(User viewer, String... ids) {
+        String[] q = new String[ids.length * 2];
+        for (int i = 0; i < ids.length; i++) {
+            q[2 * i] = "id[]";
+            q[2 * i + 1] = ids[i];
+        }
+        Response r = api.as(viewer.token()).get("/api/v1/accounts/relationships", q).expect(200);
+        assertEquals(ids.length, r.json().size(), "one relationship per id: " + r);
+        Map<String, JsonNode> out = new LinkedHashMap<>();
+        for (JsonNode n : r.json()) {
+            out.put(n.path("id").asString(""), n);
+        }
+        assertEquals(Set.of(ids), out.keySet(), "relationship ids: " + r);
+        return out;
+    }
+
+    static void assertRelationship(JsonNode rel, boolean following, boolean followedBy) {
+        assertNotNull(rel);
+        assertEquals(following, rel.path("following").asBoolean(!following), "following: " + rel);
+        assertEquals(followedBy, rel.path("followed_by").asBoolean(!followedBy), "followed_by: " + rel);
+    }
+
+    /** "type accountId statusId-or-dash" for every notification of {@code u}, newest first. */
+    static List<String> notifications(User u) {
+        Response r = api.as(u.token()).get("/api/v1/notifications", "limit", "40").expect(200);
+        List<String> out = new ArrayList<>();
+        long previous = Long.MAX_VALUE;
+        for (JsonNode n : r.json()) {
+            String id = n.path("id").asString("");
+            assertFalse(id.isEmpty(), "notification id: " + n);
+            long numeric = Long.parseLong(id);
+            assertTrue(numeric < previous, "notifications newest first: " + r);
+            previous = numeric;
+            String status = n.path("status").isObject() ? n.path("status").path("id").asString("?") : "-";
+            out.add(n.path("type").asString("?") + " " + n.path("account").path("id").asString("?") + " " + status);
+        }
+        return out;
+    }
+
+    static void assertError(Response r, int status) {
+        assertEquals(status, r.status(), "status of " + r);
+        assertNotNull(r.error(), "an {\"error\": \"...\"} body: " + r);
+        assertFalse(r.error().isBlank(), "a non-blank error: " + r);
+    }
+
+    static byte[] png() {
+        BufferedImage img = new BufferedImage(4, 3, BufferedImage.TYPE_INT_RGB);
+        img.setRGB(1, 1, 0xff8800);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(img, "png", out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}
