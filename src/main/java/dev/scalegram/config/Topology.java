@@ -117,11 +117,13 @@ public record Topology(
      * @param visibilityMillis how long a claimed task is hidden from other relays; a relay that died mid-task loses
      *     its claim after this long
      * @param baseBackoffMillis the first retry delay; doubles per attempt
+     * @param concurrency tasks in flight per relay
+     * @param repairIntervalSeconds how often the scan for hanging inverse associations runs; 0 turns it off
      */
     public record TasksConfig(int maxAttempts, int pollMillis, int visibilityMillis, int baseBackoffMillis,
-                              int concurrency) {
+                              int concurrency, int repairIntervalSeconds) {
         public static TasksConfig defaults() {
-            return new TasksConfig(8, 1000, 30_000, 200, 64);
+            return new TasksConfig(8, 1000, 30_000, 200, 64, 3600);
         }
     }
 }

@@ -86,7 +86,8 @@ public final class TopologyFile {
         Topology.TasksConfig dt = d.tasks();
         Topology.TasksConfig tasks = new Topology.TasksConfig(tk.path("max_attempts").asInt(dt.maxAttempts()),
                 tk.path("poll_millis").asInt(dt.pollMillis()), tk.path("visibility_millis").asInt(dt.visibilityMillis()),
-                tk.path("base_backoff_millis").asInt(dt.baseBackoffMillis()), tk.path("concurrency").asInt(dt.concurrency()));
+                tk.path("base_backoff_millis").asInt(dt.baseBackoffMillis()), tk.path("concurrency").asInt(dt.concurrency()),
+                tk.path("repair_interval_seconds").asInt(dt.repairIntervalSeconds()));
         if (limits.maxStatusChars() < 1) {
             throw new IllegalArgumentException(file + ": limits.max_status_chars must be positive");
         }

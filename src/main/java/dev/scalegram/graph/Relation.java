@@ -55,6 +55,17 @@ public enum Relation {
         };
     }
 
+    /**
+     * True for the end the product writes (in its own transaction); false for the end the inverse task writes. The
+     * repair scan trusts the written-first end: a missing inverse is added, an orphaned inverse is removed.
+     */
+    public boolean writtenFirst() {
+        return switch (this) {
+            case FOLLOWS, LIKED_BY, COMMENT_ON -> true;
+            default -> false;
+        };
+    }
+
     public static Relation of(int code) {
         for (Relation r : values()) {
             if (r.code == code) {

@@ -18,6 +18,7 @@ import dev.scalegram.feed.HomeFeed;
 import dev.scalegram.feed.PgActivityStore;
 import dev.scalegram.feed.PgFeedStore;
 import dev.scalegram.graph.Graph;
+import dev.scalegram.graph.InverseRepair;
 import dev.scalegram.graph.ObjectType;
 import dev.scalegram.json.Json;
 import dev.scalegram.media.BlobStore;
@@ -148,6 +149,19 @@ public final class Scalegram implements AutoCloseable {
         closeInReverse.add(transport);
         relay = new TaskRelay(shards, transport, t.tasks(), registry).start();
         closeInReverse.add(relay);
+        if (t.tasks().repairIntervalSeconds() > 0) {
+            InverseRepair repair = new InverseRepair(graph);
+            var scheduler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().daemon().name("inverse-repair").factory());
+            scheduler.scheduleWithFixedDelay(() -> {
+                try {
+                    repair.repairAll();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "inverse repair pass failed: " + e.getMessage(), e);
+                }
+            }, t.tasks().repairIntervalSeconds(), t.tasks().repairIntervalSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            closeInReverse.add(scheduler::shutdownNow);
+        }
 
         OAuthStore oauth = new OAuthStore(graph);
         HttpRouting.Builder routing = HttpRouting.builder();

@@ -126,7 +126,8 @@ public final class TaskRelay implements AutoCloseable {
 
     private static Set<Integer> notified(Connection listener, int waitMillis) throws SQLException {
         Set<Integer> out = new LinkedHashSet<>();
-        PGNotification[] ns = listener.unwrap(PGConnection.class).getNotifications(waitMillis);
+        // pgjdbc reads 0 as "block forever"; 1 ms is the shortest real wait.
+        PGNotification[] ns = listener.unwrap(PGConnection.class).getNotifications(Math.max(1, waitMillis));
         if (ns != null) {
             for (PGNotification n : ns) {
                 out.add(Integer.parseInt(n.getParameter()));
