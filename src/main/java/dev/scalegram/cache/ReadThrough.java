@@ -3,13 +3,11 @@ package dev.scalegram.cache;
 import dev.scalegram.cache.LeaseCache.Lookup;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -83,8 +81,9 @@ public final class ReadThrough {
     }
 
     /**
-     * The values of many keys with one cache round trip and at most one loader call, for the keys this caller won
-     * together with those it waited for in vain. Keys missing from the loader's result are absent.
+     * The values of many keys with one cache round trip and at most two loader calls: first for the keys this caller
+     * won (filled at once, since others may be waiting on them), then for keys won while polling together with those
+     * nobody filled in time. Keys missing from the loader's result are absent.
      *
      * @return every distinct key in the order given, mapped to its value or to null if absent
      */
@@ -123,17 +122,22 @@ public final class ReadThrough {
                 waiting.add(key);
             }
         }
-        pollMany(waiting, codec, won, result);
-        if (won.isEmpty() && waiting.isEmpty()) {
-            return result;
+        // Keys this caller won are loaded and filled first: other callers may be waiting on exactly these.
+        loadAndFillMany(won, codec, loader, result, List.of());
+        Map<String, Long> wonLater = new LinkedHashMap<>();
+        pollMany(waiting, codec, wonLater, result);
+        // Whatever was won during the poll, plus what nobody filled in time, in one more loader call.
+        loadAndFillMany(wonLater, codec, loader, result, waiting);
+        return result;
+    }
+
+    private <T> void loadAndFillMany(Map<String, Long> won, Codec<T> codec,
+            Function<List<String>, Map<String, T>> loader, Map<String, T> result, List<String> unfilled) {
+        if (won.isEmpty() && unfilled.isEmpty()) {
+            return;
         }
-        Set<String> gaveUp = new HashSet<>(waiting);
-        List<String> toLoad = new ArrayList<>(won.size() + waiting.size());
-        for (String key : distinct) {
-            if (won.containsKey(key) || gaveUp.contains(key)) {
-                toLoad.add(key);
-            }
-        }
+        List<String> toLoad = new ArrayList<>(won.keySet());
+        toLoad.addAll(unfilled);
         metrics.loads(toLoad.size());
         Map<String, T> loaded = loader.apply(List.copyOf(toLoad));
         for (String key : toLoad) {
@@ -142,7 +146,6 @@ public final class ReadThrough {
         for (Map.Entry<String, Long> w : won.entrySet()) {
             fill(w.getKey(), encode(codec, result.get(w.getKey())), w.getValue());
         }
-        return result;
     }
 
     /**

@@ -105,9 +105,18 @@ public record Topology(
         }
     }
 
-    public record LimitsConfig(int maxStatusChars, long maxMediaBytes, int maxMediaPerStatus, int maxPageSize) {
+    /**
+     * @param requestsPer5Min requests one token (or, without a token, one IP address) may make per 5-minute window
+     *     before getting 429, as Mastodon limits; 0 turns the limit off
+     */
+    public record LimitsConfig(int maxStatusChars, long maxMediaBytes, int maxMediaPerStatus, int maxPageSize,
+                               int requestsPer5Min) {
+        public LimitsConfig(int maxStatusChars, long maxMediaBytes, int maxMediaPerStatus, int maxPageSize) {
+            this(maxStatusChars, maxMediaBytes, maxMediaPerStatus, maxPageSize, defaults().requestsPer5Min());
+        }
+
         public static LimitsConfig defaults() {
-            return new LimitsConfig(500, 15L * 1024 * 1024, 10, 40);
+            return new LimitsConfig(500, 15L * 1024 * 1024, 10, 40, 7500);
         }
     }
 

@@ -81,7 +81,7 @@ public final class TopologyFile {
         Topology.LimitsConfig dl = d.limits();
         Topology.LimitsConfig limits = new Topology.LimitsConfig(l.path("max_status_chars").asInt(dl.maxStatusChars()),
                 l.path("max_media_bytes").asLong(dl.maxMediaBytes()), l.path("max_media_per_status").asInt(dl.maxMediaPerStatus()),
-                l.path("max_page_size").asInt(dl.maxPageSize()));
+                l.path("max_page_size").asInt(dl.maxPageSize()), l.path("requests_per_5min").asInt(dl.requestsPer5Min()));
         JsonNode tk = root.path("tasks");
         Topology.TasksConfig dt = d.tasks();
         Topology.TasksConfig tasks = new Topology.TasksConfig(tk.path("max_attempts").asInt(dt.maxAttempts()),

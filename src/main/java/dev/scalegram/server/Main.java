@@ -58,8 +58,11 @@ public final class Main implements Runnable {
             Scalegram app = Scalegram.start(new ServeOptions(topology, dataDir.toAbsolutePath(), port));
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                // JUL resets its handlers in its own shutdown hook, so this path reports on stderr.
+                long t = System.nanoTime();
                 System.err.println("scalegram: stopping");
                 app.close();
+                System.err.printf("scalegram: stopped in %d ms%n", (System.nanoTime() - t) / 1_000_000);
                 stopped.countDown();
             }, "shutdown"));
             System.err.printf("scalegram: ready on http://localhost:%d in %d ms (Ctrl-C to stop)%n", app.port(),

@@ -166,6 +166,7 @@ public final class Scalegram implements AutoCloseable {
         OAuthStore oauth = new OAuthStore(graph);
         HttpRouting.Builder routing = HttpRouting.builder();
         new dev.scalegram.ops.OpsEndpoints(registry, this::ready).routes(routing);
+        routing.addFilter(new dev.scalegram.api.RateLimiter(t.limits().requestsPer5Min()));
         new OAuthApi(oauth, authenticate, t.limits().maxPageSize()).routes(routing);
         new InstanceApi(t.limits(), oauth).routes(routing);
         new MastodonApi(useCases, oauth, t.limits()).routes(routing);

@@ -138,7 +138,7 @@ class ApiWalkTest {
     // ------------------------------------------------------------------------------------------------ the walk
 
     @Test
-    @Order(1)
+    @Order(10)
     void healthAndInstance() {
         api.get("/health").expect(200);
         Response v1 = api.get("/api/v1/instance").expect(200);
@@ -152,7 +152,7 @@ class ApiWalkTest {
     }
 
     @Test
-    @Order(2)
+    @Order(20)
     void accountsAreRegisteredAndFindable() {
         Set<String> ids = Set.of(alice.id(), bob.id(), carol.id());
         assertEquals(3, ids.size(), "three distinct account ids");
@@ -175,7 +175,7 @@ class ApiWalkTest {
     }
 
     @Test
-    @Order(3)
+    @Order(30)
     void statusEntityShape() {
         String tagged3 = alicePosts.get(2); // "alice-post-03 ... #sunset"
         JsonNode s = api.as(bob.token()).get("/api/v1/statuses/" + tagged3).expect(200).json();
@@ -199,7 +199,7 @@ class ApiWalkTest {
     }
 
     @Test
-    @Order(4)
+    @Order(40)
     void mediaAttachmentsRoundTrip() {
         Response up = api.as(bob.token()).postMultipart("/api/v2/media",
                 List.of(Part.file("file", "dot.png", "image/png", png()), Part.field("description", "a dot")));
@@ -226,7 +226,7 @@ class ApiWalkTest {
     }
 
     @Test
-    @Order(5)
+    @Order(50)
     void exactCounts() {
         assertCounts(alice, 2, 0, ALICE_POSTS);
         assertCounts(bob, 1, 1, bobPosts.size());
@@ -234,7 +234,7 @@ class ApiWalkTest {
     }
 
     @Test
-    @Order(6)
+    @Order(60)
     void followersAndFollowingLists() {
         ApiClient c = api.as(carol.token());
         assertEquals(Set.of(bob.id(), carol.id()),
@@ -247,10 +247,16 @@ class ApiWalkTest {
         assertEquals(Set.of(alice.id(), bob.id()),
                 Set.copyOf(c.get("/api/v1/accounts/" + carol.id() + "/following").expect(200).ids()));
         assertEquals(Set.of(), Set.copyOf(c.get("/api/v1/accounts/" + carol.id() + "/followers").expect(200).ids()));
+
+        // paged one by one through Link rel="next"
+        assertEquals(Set.of(bob.id(), carol.id()),
+                Set.copyOf(walkAny(api, carol, "/api/v1/accounts/" + alice.id() + "/followers", 1)));
+        assertEquals(Set.of(alice.id(), bob.id()),
+                Set.copyOf(walkAny(api, alice, "/api/v1/accounts/" + carol.id() + "/following", 1)));
     }
 
     @Test
-    @Order(7)
+    @Order(70)
     void relationships() {
         Map<String, JsonNode> carolView = relationships(carol, alice.id(), bob.id());
         assertRelationship(carolView.get(alice.id()), true, false);
@@ -266,7 +272,7 @@ class ApiWalkTest {
     }
 
     @Test
-    @Order(8)
+    @Order(80)
     void homeTimelinesPagedByLinkNext() {
         assertEquals(newestFirst(alicePosts), walk(alice, "/api/v1/timelines/home", 10), "alice's home");
         assertEquals(newestFirst(alicePosts, bobPosts), walk(bob, "/api/v1/timelines/home", 10), "bob's home");
@@ -275,7 +281,7 @@ class ApiWalkTest {
     }
 
     @Test
-    @Order(9)
+    @Order(90)
     void homeDefaultLimitIsTwenty() {
         List<String> expected = newestFirst(alicePosts, bobPosts, carolPosts);
         assertTrue(expected.size() > 20);
@@ -285,7 +291,7 @@ class ApiWalkTest {
     }
 
     @Test
-    @Order(10)
+    @Order(100)
     void sinceIdMinIdAndMaxId() {
         List<String> expected = newestFirst(alicePosts, bobPosts, carolPosts);
         ApiClient c = api.as(carol.token());
@@ -312,24 +318,66 @@ class ApiWalkTest {
     }
 
     @Test
-    @Order(11)
+    @Order(110)
     void tagTimelines() {
         assertEquals(newestFirst(tagged.get("sunset")), walk(carol, "/api/v1/timelines/tag/sunset", 4),
                 "#sunset");
         assertEquals(newestFirst(tagged.get("coffee")), walk(carol, "/api/v1/timelines/tag/coffee", 40),
                 "#coffee (bob wrote #Coffee)");
         assertEquals(List.of(), api.as(carol.token()).get("/api/v1/timelines/tag/nosuchtag").expect(200).ids());
+
+        List<String> sunset = newestFirst(tagged.get("sunset"));
+        ApiClient c = api.as(carol.token());
+        assertEquals(sunset.subList(0, 5), c.get("/api/v1/timelines/tag/sunset", "since_id", sunset.get(5))
+                .expect(200).ids(), "#sunset since_id");
+        assertEquals(sunset.subList(3, 5), c.get("/api/v1/timelines/tag/sunset", "min_id", sunset.get(5),
+                "limit", "2").expect(200).ids(), "#sunset min_id");
+        assertEquals(sunset.subList(6, sunset.size()), c.get("/api/v1/timelines/tag/sunset", "max_id",
+                sunset.get(5)).expect(200).ids(), "#sunset max_id");
     }
 
     @Test
-    @Order(12)
+    @Order(120)
     void accountStatuses() {
         assertEquals(newestFirst(alicePosts), walk(carol, "/api/v1/accounts/" + alice.id() + "/statuses", 10));
         assertEquals(newestFirst(bobPosts), walk(alice, "/api/v1/accounts/" + bob.id() + "/statuses", 40));
+
+        List<String> mine = newestFirst(alicePosts);
+        ApiClient c = api.as(bob.token());
+        String path = "/api/v1/accounts/" + alice.id() + "/statuses";
+        assertEquals(mine.subList(0, 10), c.get(path, "since_id", mine.get(10)).expect(200).ids(), "since_id");
+        assertEquals(mine.subList(7, 10), c.get(path, "min_id", mine.get(10), "limit", "3").expect(200).ids(),
+                "min_id");
+        assertEquals(mine.subList(11, 14), c.get(path, "max_id", mine.get(10), "limit", "3").expect(200).ids(),
+                "max_id");
     }
 
     @Test
-    @Order(13)
+    @Order(125)
+    void pageSizeDefaultsToTwentyAndIsCappedAtForty() {
+        User erin = api.register(api.appToken(oauthApp), "erin");
+        List<String> erins = new ArrayList<>();
+        for (int i = 1; i <= 45; i++) {
+            erins.add(post(api, erin, "erin-post-" + i + " #flood", List.of()));
+        }
+        awaitTasks();
+        List<String> expected = newestFirst(erins);
+        ApiClient c = api.as(carol.token());
+        String path = "/api/v1/accounts/" + erin.id() + "/statuses";
+        assertEquals(expected.subList(0, 20), c.get(path).expect(200).ids(), "default limit 20");
+        assertEquals(expected.subList(0, 40), c.get(path, "limit", "100").expect(200).ids(), "limit capped at 40");
+        assertEquals(expected.subList(0, 40), c.get("/api/v1/timelines/tag/flood", "limit", "100").expect(200).ids(),
+                "tag timeline limit capped at 40");
+        assertEquals(expected.subList(0, 20), c.get("/api/v1/timelines/tag/flood").expect(200).ids(),
+                "tag timeline default limit 20");
+        assertEquals(expected, walk(carol, path, 40), "all 45 over two pages");
+        assertEquals(expected, walk(erin, "/api/v1/timelines/home", 40), "erin's own home: all 45");
+        assertEquals(expected.subList(0, 40), api.as(erin.token()).get("/api/v1/timelines/home", "limit", "41")
+                .expect(200).ids(), "home limit capped at 40");
+    }
+
+    @Test
+    @Order(130)
     void favourites() {
         JsonNode byBob = api.as(bob.token()).post("/api/v1/statuses/" + favTarget + "/favourite").expect(200).json();
         assertEquals(favTarget, byBob.path("id").stringValue());
@@ -354,6 +402,9 @@ class ApiWalkTest {
                 .get("/api/v1/statuses/" + favTarget + "/favourited_by").expect(200).ids()));
         assertEquals(List.of(), api.as(alice.token())
                 .get("/api/v1/statuses/" + alicePosts.get(1) + "/favourited_by").expect(200).ids());
+        assertEquals(Set.of(bob.id(), carol.id()),
+                Set.copyOf(walkAny(api, alice, "/api/v1/statuses/" + favTarget + "/favourited_by", 1)),
+                "favourited_by paged by Link rel=next");
 
         // the flag travels with the status in timelines too
         JsonNode inHome = findIn(api.as(bob.token()).get("/api/v1/timelines/home", "limit", "40").expect(200).json(),
@@ -364,7 +415,7 @@ class ApiWalkTest {
     }
 
     @Test
-    @Order(14)
+    @Order(140)
     void commentsAndContext() {
         Response b = api.as(bob.token()).postJson("/api/v1/statuses",
                 ApiClient.obj("status", "bob-comment nice one", "in_reply_to_id", favTarget)).expect(200);
@@ -400,7 +451,7 @@ class ApiWalkTest {
     }
 
     @Test
-    @Order(15)
+    @Order(150)
     void notifications() {
         List<String> aliceGot = notifications(alice);
         List<String> expected = new ArrayList<>(List.of(
@@ -414,10 +465,12 @@ class ApiWalkTest {
 
         assertEquals(List.of("follow " + carol.id() + " -"), notifications(bob), "bob's notifications");
         assertEquals(List.of(), notifications(carol), "carol's notifications");
+        assertEquals(6, walkAny(api, alice, "/api/v1/notifications", 2).size(),
+                "alice's notifications paged two at a time");
     }
 
     @Test
-    @Order(16)
+    @Order(160)
     void bookmarks() {
         ApiClient c = api.as(carol.token());
         JsonNode b1 = c.post("/api/v1/statuses/" + deleteTarget + "/bookmark").expect(200).json();
@@ -426,7 +479,10 @@ class ApiWalkTest {
         assertTrue(c.post("/api/v1/statuses/" + bobs + "/bookmark").expect(200).json()
                 .path("bookmarked").asBoolean(false));
 
-        assertEquals(Set.of(deleteTarget, bobs), Set.copyOf(c.get("/api/v1/bookmarks").expect(200).ids()));
+        assertEquals(List.of(bobs, deleteTarget), c.get("/api/v1/bookmarks").expect(200).ids(),
+                "bookmarks, most recently bookmarked first");
+        assertEquals(List.of(bobs, deleteTarget), walkAny(api, carol, "/api/v1/bookmarks", 1),
+                "bookmarks paged by Link rel=next");
         assertEquals(List.of(), api.as(bob.token()).get("/api/v1/bookmarks").expect(200).ids(), "bob has none");
         assertTrue(c.get("/api/v1/statuses/" + deleteTarget).expect(200).json().path("bookmarked").asBoolean(false));
         assertFalse(api.as(bob.token()).get("/api/v1/statuses/" + deleteTarget).expect(200).json()
@@ -438,7 +494,7 @@ class ApiWalkTest {
     }
 
     @Test
-    @Order(17)
+    @Order(170)
     void unfavourite() {
         JsonNode un = api.as(carol.token()).post("/api/v1/statuses/" + favTarget + "/unfavourite").expect(200).json();
         assertFalse(un.path("favourited").asBoolean(true), "unfavourited: " + un);
@@ -451,7 +507,58 @@ class ApiWalkTest {
     }
 
     @Test
-    @Order(18)
+    @Order(175)
+    void concurrentDuplicatesCountOnce() throws Exception {
+        String target = alicePosts.get(1);
+        ApiClient c = api.as(carol.token());
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Response>> favs = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                favs.add(pool.submit(() -> c.post("/api/v1/statuses/" + target + "/favourite")));
+            }
+            for (var f : favs) {
+                f.get().expect(200);
+            }
+        }
+        awaitTasks();
+        assertStatusFlags(carol, target, true, 1);
+        assertEquals(List.of(carol.id()), api.as(alice.token())
+                .get("/api/v1/statuses/" + target + "/favourited_by").expect(200).ids());
+
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Response>> unfavs = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                unfavs.add(pool.submit(() -> c.post("/api/v1/statuses/" + target + "/unfavourite")));
+            }
+            for (var f : unfavs) {
+                f.get().expect(200);
+            }
+        }
+        awaitTasks();
+        assertStatusFlags(carol, target, false, 0);
+
+        // eight identical follows at once make one follow
+        User dave = api.register(api.appToken(oauthApp), "dave");
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Response>> follows = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                follows.add(pool.submit(() -> api.as(dave.token()).post("/api/v1/accounts/" + bob.id() + "/follow")));
+            }
+            for (var f : follows) {
+                f.get().expect(200);
+            }
+        }
+        awaitTasks();
+        assertCounts(bob, 2, 1, bobPosts.size());
+        assertCounts(dave, 0, 1, 0);
+        api.as(dave.token()).post("/api/v1/accounts/" + bob.id() + "/unfollow").expect(200);
+        awaitTasks();
+        assertCounts(bob, 1, 1, bobPosts.size());
+        assertCounts(dave, 0, 0, 0);
+    }
+
+    @Test
+    @Order(180)
     void linkPrevFetchesNewerStatuses() {
         ApiClient c = api.as(carol.token());
         Response first = c.get("/api/v1/timelines/home", "limit", "5").expect(200);
@@ -466,7 +573,7 @@ class ApiWalkTest {
     }
 
     @Test
-    @Order(19)
+    @Order(190)
     void unfollowStopsDelivery() {
         JsonNode rel = api.as(bob.token()).post("/api/v1/accounts/" + alice.id() + "/unfollow").expect(200).json();
         assertEquals(alice.id(), rel.path("id").asString(""));
@@ -494,7 +601,7 @@ class ApiWalkTest {
     }
 
     @Test
-    @Order(20)
+    @Order(200)
     void deleteRemovesEverywhere() {
         int aliceCount = alicePosts.size();
         assertCounts(alice, 1, 0, aliceCount);
@@ -529,7 +636,21 @@ class ApiWalkTest {
     }
 
     @Test
-    @Order(21)
+    @Order(205)
+    void deletingACommentUpdatesTheThread() {
+        assertError(api.as(carol.token()).delete("/api/v1/statuses/" + bobComment), 403);
+        api.as(bob.token()).delete("/api/v1/statuses/" + bobComment).expect(200);
+        awaitTasks();
+        assertError(api.as(alice.token()).get("/api/v1/statuses/" + bobComment), 404);
+        JsonNode target = api.as(alice.token()).get("/api/v1/statuses/" + favTarget).expect(200).json();
+        assertEquals(1, target.path("replies_count").asInt(-1), "replies_count after a comment is deleted: " + target);
+        JsonNode ctx = api.as(alice.token()).get("/api/v1/statuses/" + favTarget + "/context").expect(200).json();
+        assertEquals(List.of(carolComment), ids(ctx.path("descendants")), "descendants: " + ctx);
+        assertCounts(bob, 1, 0, bobPosts.size());
+    }
+
+    @Test
+    @Order(210)
     void celebrityPostsArePulledIntoFollowersHomes(@TempDir Path celebDir) {
         Topology t = TestPostgres.topology(16).withFeed(new Topology.FeedConfig(2, 800, 1000));
         try (Scalegram celebApp = Scalegram.start(new ServeOptions(t, celebDir, 0))) {
@@ -647,6 +768,34 @@ class ApiWalkTest {
         for (int i = 1; i < all.size(); i++) {
             assertTrue(Long.parseLong(all.get(i - 1)) > Long.parseLong(all.get(i)),
                     "ids strictly decreasing while paging " + path + ": " + all);
+        }
+        return all;
+    }
+
+    /** Every page of {@code path}, following rel="next"; checks only that nothing repeats. */
+    static List<String> walkAny(ApiClient c, User u, String path, int limit) {
+        ApiClient as = c.as(u.token());
+        List<String> all = new ArrayList<>();
+        Response page = as.get(path, "limit", Integer.toString(limit)).expect(200);
+        for (int pages = 0; ; pages++) {
+            if (pages > 200) {
+                fail("more than 200 pages walking " + path);
+            }
+            List<String> ids = page.ids();
+            assertTrue(ids.size() <= limit, "page larger than limit " + limit + ": " + page);
+            if (ids.isEmpty()) {
+                break;
+            }
+            for (String id : ids) {
+                if (all.contains(id)) {
+                    fail(id + " repeated while paging " + path + "; so far " + all + "; page " + page);
+                }
+                all.add(id);
+            }
+            if (page.next().isEmpty()) {
+                break;
+            }
+            page = as.get(page.next().get()).expect(200);
         }
         return all;
     }

@@ -124,14 +124,16 @@ class BadInputTest {
     void unknownMediaIdIs422() {
         User u = fresh("nomedia");
         ApiClient c = api.as(u.token());
-        for (String id : List.of("123456789", "abc")) {
-            assertError(c.postJson("/api/v1/statuses", ApiClient.obj("status", "with media", "media_ids",
-                    List.of(id))), 422);
+        List<String> problems = new ArrayList<>();
+        List<String> ids = new ArrayList<>(BAD_IDS);
+        ids.add(dorasStatus); // a status id is no media id
+        ids.add(upload(eve, png(4, 4)).path("id").asString("")); // someone else's media is as unknown as none
+        for (String id : ids) {
+            expectError(problems, "media_ids=[" + id + "]", c.postJson("/api/v1/statuses",
+                    ApiClient.obj("status", "with media", "media_ids", List.of(id))), 422);
         }
-        // someone else's media is as unknown as none
-        String evesMedia = upload(eve, png(4, 4)).path("id").asString("");
-        assertError(c.postJson("/api/v1/statuses", ApiClient.obj("status", "stolen", "media_ids", List.of(evesMedia))),
-                422);
+        assertEquals(List.of(), problems, "statuses with unknown media ids that did not answer 422 + error:\n"
+                + String.join("\n", problems));
         assertStatusesCount(u, 0);
     }
 
@@ -222,27 +224,31 @@ class BadInputTest {
     void unknownIdsAre404() {
         User u = fresh("ids");
         ApiClient c = api.as(u.token());
+        List<String> problems = new ArrayList<>();
         List<String> ids = new ArrayList<>(BAD_IDS);
         ids.add(dora.id()); // an account id is no status id
         for (String id : ids) {
-            assertError(c.get("/api/v1/statuses/" + id), 404);
-            assertError(c.get("/api/v1/statuses/" + id + "/context"), 404);
-            assertError(c.get("/api/v1/statuses/" + id + "/favourited_by"), 404);
-            assertError(c.post("/api/v1/statuses/" + id + "/favourite"), 404);
-            assertError(c.post("/api/v1/statuses/" + id + "/bookmark"), 404);
-            assertError(c.delete("/api/v1/statuses/" + id), 404);
-            assertError(c.get("/api/v1/media/" + id), 404);
-            assertError(c.postJson("/api/v1/statuses", ApiClient.obj("status", "reply to nothing",
-                    "in_reply_to_id", id)), 404);
+            expectError(problems, c.get("/api/v1/statuses/" + id), 404);
+            expectError(problems, c.get("/api/v1/statuses/" + id + "/context"), 404);
+            expectError(problems, c.get("/api/v1/statuses/" + id + "/favourited_by"), 404);
+            expectError(problems, c.post("/api/v1/statuses/" + id + "/favourite"), 404);
+            expectError(problems, c.post("/api/v1/statuses/" + id + "/bookmark"), 404);
+            expectError(problems, c.delete("/api/v1/statuses/" + id), 404);
+            expectError(problems, c.get("/api/v1/media/" + id), 404);
+            // Mastodon answers 404 "The post you are trying to reply to does not appear to exist."
+            expectError(problems, "in_reply_to_id=" + id, c.postJson("/api/v1/statuses",
+                    ApiClient.obj("status", "reply to nothing", "in_reply_to_id", id)), 404);
         }
         List<String> accountIds = new ArrayList<>(BAD_IDS);
         accountIds.add(dorasStatus); // a status id is no account id
         for (String id : accountIds) {
-            assertError(c.get("/api/v1/accounts/" + id), 404);
-            assertError(c.get("/api/v1/accounts/" + id + "/statuses"), 404);
-            assertError(c.get("/api/v1/accounts/" + id + "/followers"), 404);
-            assertError(c.post("/api/v1/accounts/" + id + "/follow"), 404);
+            expectError(problems, c.get("/api/v1/accounts/" + id), 404);
+            expectError(problems, c.get("/api/v1/accounts/" + id + "/statuses"), 404);
+            expectError(problems, c.get("/api/v1/accounts/" + id + "/followers"), 404);
+            expectError(problems, c.post("/api/v1/accounts/" + id + "/follow"), 404);
         }
+        assertEquals(List.of(), problems, "requests with unknown ids that did not answer 404 + error:\n"
+                + String.join("\n", problems));
         assertStatusesCount(u, 0);
         JsonNode me = c.get("/api/v1/accounts/verify_credentials").expect(200).json();
         assertEquals(0, me.path("following_count").asInt(-1), "no follow happened: " + me);
@@ -435,7 +441,320 @@ class BadInputTest {
         assertStatusesCount(u, 4); // the reply is a comment and does not count
     }
 
+    // ----------------------------------------------------------------------------------------------- more shapes of bad input
+
+    @Test
+    void wrongJsonTypesAreClientErrors() {
+        User u = fresh("types");
+        ApiClient c = api.as(u.token());
+        List<String> problems = new ArrayList<>();
+        for (String body : List.of("[]", "null", "\"just a string\"", "42", "", "{\"status\": {\"a\": 1}}",
+                "{\"status\": [\"a\", \"b\"]}", "{\"status\": \"x\", \"media_ids\": 5}",
+                "{\"status\": \"x\", \"media_ids\": [{\"a\": 1}]}",
+                "{\"status\": \"x\", \"in_reply_to_id\": {\"a\": 1}}")) {
+            Response r = c.postRaw("/api/v1/statuses", "application/json", body.getBytes(StandardCharsets.UTF_8));
+            if (!(r.status() == 400 || r.status() == 422) || r.error() == null) {
+                problems.add("want 400 or 422 for body " + body + ": " + r);
+            }
+        }
+        for (String body : List.of("{\"username\": {\"a\": 1}, \"email\": \"t@example.test\", \"password\": \"xxxxxxxxxx\", "
+                + "\"agreement\": true}", "[\"username\"]")) {
+            Response r = api.as(appToken).postRaw("/api/v1/accounts", "application/json",
+                    body.getBytes(StandardCharsets.UTF_8));
+            if (!(r.status() == 400 || r.status() == 422) || r.error() == null) {
+                problems.add("want 400 or 422 for registration body " + body + ": " + r);
+            }
+        }
+        assertEquals(List.of(), problems, String.join("\n", problems));
+        assertStatusesCount(u, 0);
+    }
+
+    @Test
+    void junkQueryParametersAreNotServerErrors() {
+        ApiClient c = api.as(eve.token());
+        List<String> problems = new ArrayList<>();
+        List<String> paths = List.of("/api/v1/timelines/home", "/api/v1/timelines/tag/anything",
+                "/api/v1/accounts/" + dora.id() + "/statuses", "/api/v1/accounts/" + dora.id() + "/followers",
+                "/api/v1/notifications", "/api/v1/bookmarks", "/api/v1/statuses/" + dorasStatus + "/favourited_by");
+        List<String[]> params = List.of(new String[] {"limit", "abc"}, new String[] {"limit", "-5"},
+                new String[] {"limit", "0"}, new String[] {"limit", "99999999999999999999"},
+                new String[] {"max_id", "abc"}, new String[] {"since_id", "-1"}, new String[] {"min_id", "1.5"},
+                new String[] {"max_id", "99999999999999999999999"});
+        for (String path : paths) {
+            for (String[] q : params) {
+                Response r = c.get(path, q[0], q[1]);
+                boolean ok = r.status() == 200 ? r.isJson() && r.json().isArray()
+                        : r.status() >= 400 && r.status() < 500 && r.error() != null;
+                if (!ok) {
+                    problems.add("want 200 [...] or 4xx {error} for " + q[0] + "=" + q[1] + ": " + r);
+                }
+            }
+        }
+        assertEquals(List.of(), problems, String.join("\n", problems));
+    }
+
+    @Test
+    void undoingWhatWasNeverDoneChangesNothing() throws Exception {
+        User u = fresh("undo");
+        ApiClient c = api.as(u.token());
+        int eveFollowers = followersOf(eve);
+
+        JsonNode rel = c.post("/api/v1/accounts/" + eve.id() + "/unfollow").expect(200).json();
+        assertFalse(rel.path("following").asBoolean(true), "unfollowing a stranger: " + rel);
+        JsonNode unfav = c.post("/api/v1/statuses/" + dorasStatus + "/unfavourite").expect(200).json();
+        assertFalse(unfav.path("favourited").asBoolean(true));
+        assertEquals(0, unfav.path("favourites_count").asInt(-1), "unfavourite of nothing: " + unfav);
+        JsonNode unbm = c.post("/api/v1/statuses/" + dorasStatus + "/unbookmark").expect(200).json();
+        assertFalse(unbm.path("bookmarked").asBoolean(true));
+        assertTrue(app.awaitTasks(10_000));
+        assertEquals(eveFollowers, followersOf(eve), "eve's followers after an unfollow that was no follow");
+        assertFavourites(dorasStatus, 0);
+
+        // follow once, unfollow six times at once: back where we started, never below
+        c.post("/api/v1/accounts/" + eve.id() + "/follow").expect(200);
+        assertTrue(app.awaitTasks(10_000));
+        assertEquals(eveFollowers + 1, followersOf(eve));
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Response>> rs = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                rs.add(pool.submit(() -> c.post("/api/v1/accounts/" + eve.id() + "/unfollow")));
+            }
+            for (var f : rs) {
+                f.get().expect(200);
+            }
+        }
+        assertTrue(app.awaitTasks(10_000));
+        assertEquals(eveFollowers, followersOf(eve), "eve's followers after repeated unfollows");
+        assertEquals(0, c.get("/api/v1/accounts/verify_credentials").expect(200).json().path("following_count")
+                .asInt(-1));
+    }
+
+    @Test
+    void followingYourselfIsRefused() {
+        User u = fresh("self");
+        Response r = api.as(u.token()).post("/api/v1/accounts/" + u.id() + "/follow");
+        assertTrue(r.status() == 400 || r.status() == 403 || r.status() == 422, "self follow: " + r);
+        assertNotNull(r.error(), "error body: " + r);
+        assertTrue(app.awaitTasks(10_000));
+        JsonNode me = api.as(u.token()).get("/api/v1/accounts/verify_credentials").expect(200).json();
+        assertEquals(0, me.path("following_count").asInt(-1), "self follow: " + me);
+        assertEquals(0, me.path("followers_count").asInt(-1), "self follow: " + me);
+    }
+
+    @Test
+    void concurrentDeletesDeleteOnce() throws Exception {
+        User u = fresh("del");
+        ApiClient c = api.as(u.token());
+        String keep = c.postJson("/api/v1/statuses", ApiClient.obj("status", "keep me")).expect(200).json()
+                .path("id").asString("");
+        String id = c.postJson("/api/v1/statuses", ApiClient.obj("status", "delete me")).expect(200).json()
+                .path("id").asString("");
+        assertStatusesCount(u, 2);
+        List<Integer> codes = new ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Response>> rs = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                rs.add(pool.submit(() -> c.delete("/api/v1/statuses/" + id)));
+            }
+            for (var f : rs) {
+                codes.add(f.get().status());
+            }
+        }
+        assertTrue(codes.contains(200), "one delete succeeded: " + codes);
+        assertTrue(codes.stream().allMatch(code -> code == 200 || code == 404), "deletes: " + codes);
+        assertStatusesCount(u, 1);
+        assertError(c.get("/api/v1/statuses/" + id), 404);
+        assertStatusExists(keep);
+    }
+
+    @Test
+    void htmlInStatusTextIsEscaped() {
+        User u = fresh("html");
+        JsonNode s = api.as(u.token()).postJson("/api/v1/statuses",
+                ApiClient.obj("status", "<script>alert(1)</script> & <b>bold</b> \"q\"")).expect(200).json();
+        String content = s.path("content").asString("");
+        assertFalse(content.contains("<script"), "raw script tag in content: " + content);
+        assertFalse(content.contains("<b>"), "raw markup in content: " + content);
+        assertTrue(content.contains("&lt;script&gt;"), "escaped text in content: " + content);
+        assertTrue(content.contains("&amp;"), "escaped ampersand in content: " + content);
+    }
+
+    @Test
+    void hugeBodyIsRefused() {
+        User u = fresh("huge");
+        Response r = api.as(u.token()).postJson("/api/v1/statuses", ApiClient.obj("status", "x".repeat(3_000_000)));
+        assertTrue(r.status() == 413 || r.status() == 422 || r.status() == 400, "3 MB status: " + r);
+        assertNotNull(r.error(), "error body: " + r);
+        assertStatusesCount(u, 0);
+    }
+
+    @Test
+    void nonImageUploadIsRefused() {
+        User u = fresh("notimg");
+        Response r = api.as(u.token()).postMultipart("/api/v2/media", List.of(Part.file("file", "evil.png",
+                "image/png", "#!/bin/sh\necho not an image\n".getBytes(StandardCharsets.UTF_8))));
+        assertError(r, 422);
+    }
+
+    @Test
+    void mediaFilesAreServedAndNamesAreChecked() {
+        User u = fresh("files");
+        JsonNode m = upload(u, png(7, 7));
+        String url = m.path("url").asString("");
+        assertFalse(url.isEmpty(), "media url: " + m);
+        Response file = api.get(api.base().resolve(url));
+        assertEquals(200, file.status(), "GET " + url + ": " + file.status());
+        assertTrue(file.header("Content-Type").orElse("").startsWith("image/"), "content type: " + file.headers());
+        for (String name : List.of("nothing", "..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "a".repeat(64),
+                "..", ".")) {
+            Response r = api.get(api.base().resolve("/media/" + name));
+            assertEquals(404, r.status(), "GET /media/" + name + ": " + r);
+        }
+    }
+
+    @Test
+    void oauthErrors() {
+        // app registration needs a name and a redirect URI
+        assertError(api.postJson("/api/v1/apps", ApiClient.obj("redirect_uris", ApiClient.REDIRECT_OOB,
+                "scopes", "read")), 422);
+        assertError(api.postJson("/api/v1/apps", ApiClient.obj("client_name", "no-redirect", "scopes", "read")),
+                422);
+
+        User u = fresh("oauth");
+        // unknown grant types and codes
+        assertOAuthError(api.postForm("/oauth/token", "grant_type", "magic", "client_id", oauthApp.clientId(),
+                "client_secret", oauthApp.clientSecret()), 400, "unsupported_grant_type");
+        assertOAuthError(api.postForm("/oauth/token", "grant_type", "authorization_code", "code", "bogus",
+                "client_id", oauthApp.clientId(), "client_secret", oauthApp.clientSecret(),
+                "redirect_uri", ApiClient.REDIRECT_OOB), 400, "invalid_grant");
+        // a wrong client secret
+        Response badClient = api.postForm("/oauth/token", "grant_type", "client_credentials",
+                "client_id", oauthApp.clientId(), "client_secret", "wrong", "scope", "read");
+        assertTrue(badClient.status() == 400 || badClient.status() == 401, "wrong client secret: " + badClient);
+        assertEquals("invalid_client", badClient.error(), "wrong client secret: " + badClient);
+
+        // no scope beyond what the app registered, and no made-up scopes
+        App readOnlyApp = createApp("read-only-app", "read");
+        assertOAuthError(api.passwordGrant(readOnlyApp, u.email(), u.password(), "write"), 400, "invalid_scope");
+        assertOAuthError(api.passwordGrant(readOnlyApp, u.email(), u.password(), "read write"), 400,
+                "invalid_scope");
+        assertOAuthError(api.passwordGrant(oauthApp, u.email(), u.password(), "admin:everything"), 400,
+                "invalid_scope");
+        JsonNode granted = api.passwordGrant(readOnlyApp, u.email(), u.password(), "read").expect(200).json();
+        assertEquals("read", granted.path("scope").asString(""), "granted scope: " + granted);
+        assertEquals("Bearer", granted.path("token_type").asString(""), "token_type: " + granted);
+
+        // revoking needs the token's own client
+        String token = api.passwordToken(oauthApp, u.email(), u.password(), "read");
+        Response wrongSecret = api.postForm("/oauth/revoke", "client_id", oauthApp.clientId(),
+                "client_secret", "wrong", "token", token);
+        assertTrue(wrongSecret.status() < 500, "revoke with a wrong secret: " + wrongSecret);
+        api.as(token).get("/api/v1/accounts/verify_credentials").expect(200);
+        Response otherApp = api.postForm("/oauth/revoke", "client_id", readOnlyApp.clientId(),
+                "client_secret", readOnlyApp.clientSecret(), "token", token);
+        assertTrue(otherApp.status() < 500, "revoke by another app: " + otherApp);
+        api.as(token).get("/api/v1/accounts/verify_credentials").expect(200);
+    }
+
+    @Test
+    void authorizationCodeFlow() {
+        User u = fresh("code");
+        String redirect = "https://client.example/callback";
+        App web = createApp("web-client", "read write follow", redirect);
+        ApiClient browser = api.as(null);
+
+        Response page = browser.get("/oauth/authorize", "response_type", "code", "client_id", web.clientId(),
+                "redirect_uri", redirect, "scope", "read write");
+        assertEquals(200, page.status(), "login page: " + page);
+
+        Response wrong = browser.postForm("/oauth/authorize", "response_type", "code", "client_id", web.clientId(),
+                "redirect_uri", redirect, "scope", "read write", "state", "s1", "username", u.email(),
+                "password", "wrong-password");
+        assertTrue(wrong.header("Location").isEmpty(), "no code for a wrong password: " + wrong);
+        assertTrue(wrong.status() >= 400 && wrong.status() < 500, "wrong password: " + wrong);
+
+        String code = authorize(web, redirect, u, "s2");
+
+        // the code is bound to its client and redirect URI (each tried on a code of its own), and works once
+        assertOAuthError(api.postForm("/oauth/token", "grant_type", "authorization_code",
+                "code", authorize(web, redirect, u, "s3"), "client_id", oauthApp.clientId(),
+                "client_secret", oauthApp.clientSecret(), "redirect_uri", ApiClient.REDIRECT_OOB), 400,
+                "invalid_grant");
+        assertOAuthError(api.postForm("/oauth/token", "grant_type", "authorization_code",
+                "code", authorize(web, redirect, u, "s4"), "client_id", web.clientId(),
+                "client_secret", web.clientSecret(), "redirect_uri", "https://client.example/elsewhere"), 400,
+                "invalid_grant");
+        Response token = api.postForm("/oauth/token", "grant_type", "authorization_code", "code", code,
+                "client_id", web.clientId(), "client_secret", web.clientSecret(), "redirect_uri", redirect);
+        assertEquals(200, token.status(), "code exchange: " + token);
+        String access = token.json().path("access_token").asString("");
+        assertEquals(Set.of("read", "write"), Set.of(token.json().path("scope").asString("").split(" ")),
+                "granted scopes: " + token);
+        assertEquals(u.id(), api.as(access).get("/api/v1/accounts/verify_credentials").expect(200).json()
+                .path("id").asString(""));
+        assertOAuthError(api.postForm("/oauth/token", "grant_type", "authorization_code", "code", code,
+                "client_id", web.clientId(), "client_secret", web.clientSecret(), "redirect_uri", redirect), 400,
+                "invalid_grant");
+    }
+
+    /** POST /oauth/authorize as {@code u}; returns the code from the redirect, checking {@code state} comes back. */
+    static String authorize(App web, String redirect, User u, String state) {
+        Response ok = api.as(null).postForm("/oauth/authorize", "response_type", "code", "client_id",
+                web.clientId(), "redirect_uri", redirect, "scope", "read write", "state", state,
+                "username", u.username(), "password", u.password());
+        assertEquals(302, ok.status(), "authorize redirects back: " + ok);
+        java.net.URI location = java.net.URI.create(ok.header("Location").orElseThrow());
+        assertTrue(location.toString().startsWith(redirect + "?"), "to the registered redirect: " + location);
+        String code = null;
+        String echoed = null;
+        for (String kv : location.getRawQuery().split("&")) {
+            String[] parts = kv.split("=", 2);
+            String v = java.net.URLDecoder.decode(parts[1], StandardCharsets.UTF_8);
+            if (parts[0].equals("code")) {
+                code = v;
+            } else if (parts[0].equals("state")) {
+                echoed = v;
+            }
+        }
+        assertNotNull(code, "code in " + location);
+        assertEquals(state, echoed, "state echoed back: " + location);
+        return code;
+    }
+
+    @Test
+    void appTokenCannotActAsAUser() {
+        ApiClient c = api.as(appToken);
+        for (Response r : List.of(c.postJson("/api/v1/statuses", ApiClient.obj("status", "from an app")),
+                c.get("/api/v1/accounts/verify_credentials"), c.get("/api/v1/timelines/home"),
+                c.post("/api/v1/accounts/" + dora.id() + "/follow"))) {
+            assertTrue(r.status() == 401 || r.status() == 403 || r.status() == 422, "app token as user: " + r);
+            assertNotNull(r.error(), "error body: " + r);
+        }
+        assertFollowers(dora, 0);
+    }
+
     // ----------------------------------------------------------------------------------------------- helpers
+
+    static void assertOAuthError(Response r, int status, String code) {
+        assertEquals(status, r.status(), "status of " + r);
+        assertEquals(code, r.error(), "OAuth error code of " + r);
+        assertFalse(r.isJson() && r.json().has("access_token"), "no token: " + r);
+    }
+
+    static App createApp(String name, String scopes) {
+        return createApp(name, scopes, ApiClient.REDIRECT_OOB);
+    }
+
+    static App createApp(String name, String scopes, String redirect) {
+        Response r = api.postJson("/api/v1/apps", ApiClient.obj("client_name", name, "redirect_uris", redirect,
+                "scopes", scopes)).expect(200);
+        return new App(r.json().path("client_id").asString(""), r.json().path("client_secret").asString(""));
+    }
+
+    static int followersOf(User u) {
+        return api.as(dora.token()).get("/api/v1/accounts/" + u.id()).expect(200).json().path("followers_count")
+                .asInt(-1);
+    }
 
     static JsonNode registration(String username, String email) {
         return ApiClient.obj("username", username, "email", email, "password", "long-enough-password",
@@ -446,6 +765,17 @@ class BadInputTest {
         assertEquals(status, r.status(), "status of " + r);
         assertNotNull(r.error(), "an {\"error\": \"...\"} JSON body: " + r);
         assertFalse(r.error().isBlank(), "a non-blank error: " + r);
+    }
+
+    /** Records a problem unless {@code r} has the status and an {"error": "..."} body. */
+    static void expectError(List<String> problems, Response r, int status) {
+        expectError(problems, "", r, status);
+    }
+
+    static void expectError(List<String> problems, String body, Response r, int status) {
+        if (r.status() != status || r.error() == null || r.error().isBlank()) {
+            problems.add("want " + status + (body.isEmpty() ? "" : " for " + body) + ": " + r);
+        }
     }
 
     static void assertStatusesCount(User u, int expected) {
