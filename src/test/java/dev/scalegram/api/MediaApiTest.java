@@ -1,0 +1,113 @@
+package dev.scalegram.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.scalegram.config.Topology;
+import dev.scalegram.server.Scalegram;
+import dev.scalegram.server.ServeOptions;
+import dev.scalegram.testing.ApiClient;
+import dev.scalegram.testing.ApiClient.Part;
+import dev.scalegram.testing.TestPostgres;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** Uploading originals: type sniffed from the bytes, size limits, content-addressed and cacheable URLs. */
+class MediaApiTest {
+
+    static Scalegram app;
+    static ApiClient api;
+    static ApiClient.User ann;
+    static ApiClient.User ben;
+    static Path dataDir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        dataDir = Files.createTempDirectory(Path.of("target"), "media-test");
+        Topology t = TestPostgres.topology(8).withLimits(new Topology.LimitsConfig(500, 64 * 1024, 4, 40));
+        app = Scalegram.start(new ServeOptions(t, dataDir.toAbsolutePath(), 0));
+        api = ApiClient.local(app.port());
+        String appToken = api.appToken(api.createApp("media-test"));
+        ann = api.register(appToken, "ann");
+        ben = api.register(appToken, "ben");
+    }
+
+    @AfterAll
+    static void stop() {
+        app.close();
+    }
+
+    static byte[] png(int w, int h) throws Exception {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        img.setRGB(1, 1, 0xff0000);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", out);
+        return out.toByteArray();
+    }
+
+    static long blobs() throws Exception {
+        Path media = dataDir.resolve("media");
+        if (!Files.exists(media)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(media)) {
+            return files.filter(Files::isRegularFile).count();
+        }
+    }
+
+    @Test
+    void aPhotoUploadsOnceAndIsServedWithLongLivedCacheHeaders() throws Exception {
+        byte[] photo = png(20, 10);
+        ApiClient.Response r = api.as(ann.token()).postMultipart("/api/v2/media", List.of(
+                Part.file("file", "tiny.png", "image/png", photo), Part.field("description", "a red dot"))).expect(200);
+        JsonNode media = r.json();
+        assertEquals("image", media.path("type").asString());
+        assertEquals("a red dot", media.path("description").asString());
+        assertEquals(20, media.path("meta").path("original").path("width").asInt());
+        assertEquals(10, media.path("meta").path("original").path("height").asInt());
+
+        ApiClient.Response file = api.get(URI.create(media.path("url").asString())).expect(200);
+        assertTrue(file.header("Cache-Control").orElse("").contains("max-age=31536000"));
+        String etag = file.header("ETag").orElseThrow();
+        assertEquals("image/png", file.header("Content-Type").orElseThrow());
+        ApiClient.Response again = api.send("GET", URI.create(media.path("url").asString()), null, null);
+        assertEquals(200, again.status());
+
+        String id = media.path("id").asString();
+        api.as(ann.token()).get("/api/v1/media/" + id).expect(200);
+        api.as(ben.token()).get("/api/v1/media/" + id).expect(404);
+
+        JsonNode status = api.as(ann.token()).postJson("/api/v1/statuses",
+                ApiClient.obj("status", "look", "media_ids", List.of(id))).expect(200).json();
+        assertEquals(id, status.path("media_attachments").path(0).path("id").asString());
+        assertFalse(etag.isEmpty());
+
+        api.as(ben.token()).postJson("/api/v1/statuses", ApiClient.obj("status", "theft", "media_ids", List.of(id)))
+                .expect(422);
+    }
+
+    @Test
+    void whatIsNotAnAcceptablePhotoIs422AndStoresNothing() throws Exception {
+        long before = blobs();
+        api.as(ann.token()).postMultipart("/api/v2/media", List.of(
+                Part.file("file", "notes.jpg", "image/jpeg", "just text, not a photo".getBytes()))).expect(422);
+        byte[] truncated = java.util.Arrays.copyOf(png(30, 30), 12);
+        api.as(ann.token()).postMultipart("/api/v2/media", List.of(
+                Part.file("file", "cut.png", "image/png", truncated))).expect(422);
+        api.as(ann.token()).postMultipart("/api/v2/media", List.of(
+                Part.file("file", "huge.png", "image/png", new byte[70 * 1024]))).expect(422);
+        api.as(ann.token()).postMultipart("/api/v2/media", List.of(Part.field("description", "no file"))).expect(422);
+        assertEquals(before, blobs(), "nothing stored");
+    }
+}
