@@ -37,14 +37,15 @@ public final class Shards implements AutoCloseable {
             String server = map.serverOf(shard);
             poolOfShard[shard] = pools.get(server);
             Counter c = counters.computeIfAbsent(server, n -> Counter.builder("scalegram.db.statements")
-                    .description("SQL statements sent, per physical server").tag("server", n).register(registry));
+                    .description("SQL statements sent, per physical server").tag("server", n)
+                    .tag("region", servers.get(n).region()).register(registry));
             sqlOfShard[shard] = new ShardSql(shard, c);
         }
     }
 
     private static HikariDataSource pool(PgServer s) {
         HikariConfig c = new HikariConfig();
-        c.setPoolName("pg-" + s.name());
+        c.setPoolName("pg-" + s.region() + "-" + s.name());
         c.setJdbcUrl(s.url());
         c.setUsername(s.user());
         c.setPassword(s.password());
