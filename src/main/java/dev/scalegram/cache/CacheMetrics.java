@@ -17,6 +17,8 @@ public final class CacheMetrics {
     private final Counter staleServes;
     private final Counter loads;
     private final Counter setsRefused;
+    private final Counter unavailable;
+    private final Counter invalidationsFailed;
 
     public CacheMetrics(MeterRegistry registry) {
         hits = counter(registry, "scalegram.cache.hits", "keys found fresh in the cache");
@@ -28,6 +30,26 @@ public final class CacheMetrics {
         loads = counter(registry, "scalegram.cache.loads", "keys loaded from the source of truth");
         setsRefused = counter(registry, "scalegram.cache.sets.refused",
                 "fills refused because the key was invalidated, deleted or evicted meanwhile");
+        unavailable = counter(registry, "scalegram.cache.unavailable",
+                "cache calls that failed (server down, timeout); reads fell back to the source of truth");
+        invalidationsFailed = counter(registry, "scalegram.cache.invalidations.failed",
+                "invalidations that could not reach the cache: the key keeps its old value until its TTL");
+    }
+
+    void unavailable() {
+        unavailable.increment();
+    }
+
+    void invalidationFailed() {
+        invalidationsFailed.increment();
+    }
+
+    public long unavailableCount() {
+        return (long) unavailable.count();
+    }
+
+    public long invalidationsFailed() {
+        return (long) invalidationsFailed.count();
     }
 
     /** Metrics that count (the getters work) but are exported nowhere. */

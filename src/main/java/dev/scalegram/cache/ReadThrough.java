@@ -41,8 +41,22 @@ public final class ReadThrough {
         return settings.leases();
     }
 
-    /** The value of one key, from the cache or from {@code loader} (which may return null for absent). */
+    /**
+     * The value of one key, from the cache or from {@code loader} (which may return null for absent). When the cache
+     * cannot be reached the value comes from the loader and nothing is filled: a cache outage slows reads down, it
+     * does not fail them.
+     */
     public <T> T get(String key, Codec<T> codec, Supplier<T> loader) {
+        try {
+            return getCached(key, codec, loader);
+        } catch (CacheUnavailableException e) {
+            metrics.unavailable();
+            metrics.loads(1);
+            return loader.get();
+        }
+    }
+
+    private <T> T getCached(String key, Codec<T> codec, Supplier<T> loader) {
         if (!settings.leases()) {
             return getWithoutLease(key, codec, loader);
         }
@@ -88,6 +102,24 @@ public final class ReadThrough {
      * @return every distinct key in the order given, mapped to its value or to null if absent
      */
     public <T> Map<String, T> getMany(List<String> keys, Codec<T> codec,
+            Function<List<String>, Map<String, T>> loader) {
+        try {
+            return getManyCached(keys, codec, loader);
+        } catch (CacheUnavailableException e) {
+            metrics.unavailable();
+            Map<String, T> result = new LinkedHashMap<>();
+            keys.forEach(k -> result.put(k, null));
+            List<String> distinct = List.copyOf(result.keySet());
+            metrics.loads(distinct.size());
+            Map<String, T> loaded = loader.apply(distinct);
+            for (String key : distinct) {
+                result.put(key, loaded == null ? null : loaded.get(key));
+            }
+            return result;
+        }
+    }
+
+    private <T> Map<String, T> getManyCached(List<String> keys, Codec<T> codec,
             Function<List<String>, Map<String, T>> loader) {
         Map<String, T> result = new LinkedHashMap<>();
         for (String key : keys) {
@@ -154,10 +186,15 @@ public final class ReadThrough {
      */
     public void invalidate(Collection<String> keys) {
         for (String key : keys) {
-            if (settings.leases()) {
-                cache.invalidate(key, settings.staleTtl());
-            } else {
-                cache.delete(key);
+            try {
+                if (settings.leases()) {
+                    cache.invalidate(key, settings.staleTtl());
+                } else {
+                    cache.delete(key);
+                }
+            } catch (CacheUnavailableException e) {
+                // The write has committed; the key keeps its old value until its TTL. Counted so that it shows.
+                metrics.invalidationFailed();
             }
         }
     }
@@ -171,7 +208,13 @@ public final class ReadThrough {
         long backoff = FIRST_BACKOFF_NANOS;
         while (!waiting.isEmpty() && pause(deadline, backoff)) {
             backoff = Math.min(backoff * 2, MAX_BACKOFF_NANOS);
-            Map<String, Lookup> lookups = cache.getMany(waiting, settings.leaseTtl());
+            Map<String, Lookup> lookups;
+            try {
+                lookups = cache.getMany(waiting, settings.leaseTtl());
+            } catch (CacheUnavailableException e) {
+                metrics.unavailable();
+                return; // what is still waiting is loaded by the caller, unfilled
+            }
             for (Iterator<String> it = waiting.iterator(); it.hasNext(); ) {
                 String key = it.next();
                 Lookup r = lookups.get(key);
@@ -201,8 +244,12 @@ public final class ReadThrough {
     private void fill(String key, byte[] bytes, long token) {
         // Refused when the key was invalidated while we loaded: our value may predate that write, so dropping it is
         // the point, and the next reader recomputes.
-        if (!cache.set(key, bytes, token, settings.ttl())) {
-            metrics.setRefused();
+        try {
+            if (!cache.set(key, bytes, token, settings.ttl())) {
+                metrics.setRefused();
+            }
+        } catch (CacheUnavailableException e) {
+            metrics.unavailable(); // the value was served; only the fill is lost
         }
     }
 
