@@ -1,5 +1,6 @@
 package dev.scalegram.api;
 
+import dev.scalegram.config.Topology.LimitsConfig;
 import dev.scalegram.ids.Page;
 import dev.scalegram.ids.ScalegramId;
 import dev.scalegram.json.Json;
@@ -18,14 +19,19 @@ final class Exchange {
     private final ServerResponse res;
     private final OAuthStore oauth;
     private final int maxPage;
+    private final long maxUpload;
     private Params params;
     private Caller caller;
 
-    Exchange(ServerRequest req, ServerResponse res, OAuthStore oauth, int maxPage) {
+    /** Bodies other than file uploads are small; this bounds what a client can make the server buffer. */
+    static final long MAX_FORM_BYTES = 1024 * 1024;
+
+    Exchange(ServerRequest req, ServerResponse res, OAuthStore oauth, LimitsConfig limits) {
         this.req = req;
         this.res = res;
         this.oauth = oauth;
-        this.maxPage = maxPage;
+        this.maxPage = limits.maxPageSize();
+        this.maxUpload = limits.maxMediaBytes() + 64 * 1024;
     }
 
     ServerRequest request() {
@@ -43,11 +49,32 @@ final class Exchange {
             for (String name : q.names()) {
                 query.put(name, q.all(name));
             }
-            byte[] body = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
             String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null);
+            byte[] body = body(type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/")
+                    ? maxUpload : MAX_FORM_BYTES);
             params = Params.parse(query, type, body);
         }
         return params;
+    }
+
+    /** Reads the body, refusing (413, JSON body) anything over {@code limit} before or while reading it. */
+    private byte[] body(long limit) {
+        if (!req.content().hasEntity()) {
+            return new byte[0];
+        }
+        var declared = req.headers().contentLength();
+        if (declared.isPresent() && declared.getAsLong() > limit) {
+            throw new ApiError(413, "Request entity too large (at most " + limit + " bytes)");
+        }
+        try (var in = req.content().inputStream()) {
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            if (bytes.length > limit) {
+                throw new ApiError(413, "Request entity too large (at most " + limit + " bytes)");
+            }
+            return bytes;
+        } catch (java.io.IOException e) {
+            throw ApiError.badRequest("Could not read the request body");
+        }
     }
 
     /** The bearer token's caller, or anonymous when there is no Authorization header. Bad tokens are 401. */

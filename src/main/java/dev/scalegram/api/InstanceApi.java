@@ -21,13 +21,13 @@ public final class InstanceApi {
     }
 
     public void routes(HttpRouting.Builder r) {
-        r.get("/api/v1/instance", (req, res) -> new Exchange(req, res, oauth, 40).json(v1(new Exchange(req, res, oauth, 40).baseUrl())));
-        r.get("/api/v2/instance", (req, res) -> new Exchange(req, res, oauth, 40).json(v2(new Exchange(req, res, oauth, 40).baseUrl())));
-        r.get("/api/v1/custom_emojis", (req, res) -> new Exchange(req, res, oauth, 40).json(List.of()));
-        r.get("/api/v1/filters", (req, res) -> new Exchange(req, res, oauth, 40).json(List.of()));
-        r.get("/api/v2/filters", (req, res) -> new Exchange(req, res, oauth, 40).json(List.of()));
-        r.get("/api/v1/lists", (req, res) -> new Exchange(req, res, oauth, 40).json(List.of()));
-        r.get("/api/v1/announcements", (req, res) -> new Exchange(req, res, oauth, 40).json(List.of()));
+        r.get("/api/v1/instance", (req, res) -> new Exchange(req, res, oauth, limits).json(v1(new Exchange(req, res, oauth, limits).baseUrl())));
+        r.get("/api/v2/instance", (req, res) -> new Exchange(req, res, oauth, limits).json(v2(new Exchange(req, res, oauth, limits).baseUrl())));
+        r.get("/api/v1/custom_emojis", (req, res) -> new Exchange(req, res, oauth, limits).json(List.of()));
+        r.get("/api/v1/filters", (req, res) -> new Exchange(req, res, oauth, limits).json(List.of()));
+        r.get("/api/v2/filters", (req, res) -> new Exchange(req, res, oauth, limits).json(List.of()));
+        r.get("/api/v1/lists", (req, res) -> new Exchange(req, res, oauth, limits).json(List.of()));
+        r.get("/api/v1/announcements", (req, res) -> new Exchange(req, res, oauth, limits).json(List.of()));
     }
 
     private ObjectNode v1(String base) {

@@ -41,7 +41,7 @@ public final class MastodonApi {
     }
 
     private io.helidon.webserver.http.Handler h(Consumer<Exchange> body) {
-        return (ServerRequest req, ServerResponse res) -> body.accept(new Exchange(req, res, oauth, limits.maxPageSize()));
+        return (ServerRequest req, ServerResponse res) -> body.accept(new Exchange(req, res, oauth, limits));
     }
 
     public void routes(HttpRouting.Builder r) {
@@ -208,7 +208,7 @@ public final class MastodonApi {
     private void postStatus(Exchange x) {
         long me = x.user("write:statuses");
         Params p = x.params();
-        long replyTo = p.id("in_reply_to_id");
+        long replyTo = p.recordId("in_reply_to_id");
         long id = u.post().post(me, p.string("status"), p.ids("media_ids"), replyTo);
         x.json(status(x, u.hydrator().status(id, me)));
     }

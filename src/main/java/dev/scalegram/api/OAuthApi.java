@@ -1,5 +1,6 @@
 package dev.scalegram.api;
 
+import dev.scalegram.config.Topology.LimitsConfig;
 import dev.scalegram.graph.GraphObject;
 import dev.scalegram.json.Json;
 import dev.scalegram.social.Authenticate;
@@ -23,18 +24,18 @@ public final class OAuthApi {
 
     private final OAuthStore oauth;
     private final Authenticate authenticate;
-    private final int maxPage;
+    private final LimitsConfig limits;
 
-    public OAuthApi(OAuthStore oauth, Authenticate authenticate, int maxPage) {
+    public OAuthApi(OAuthStore oauth, Authenticate authenticate, LimitsConfig limits) {
         this.oauth = oauth;
         this.authenticate = authenticate;
-        this.maxPage = maxPage;
+        this.limits = limits;
     }
 
     public void routes(HttpRouting.Builder r) {
-        r.post("/api/v1/apps", (req, res) -> createApp(new Exchange(req, res, oauth, maxPage)));
+        r.post("/api/v1/apps", (req, res) -> createApp(new Exchange(req, res, oauth, limits)));
         r.get("/api/v1/apps/verify_credentials", (req, res) -> {
-            Exchange x = new Exchange(req, res, oauth, maxPage);
+            Exchange x = new Exchange(req, res, oauth, limits);
             Caller c = x.caller();
             if (c == Caller.ANONYMOUS) {
                 throw ApiError.unauthorized("The access token is invalid");
@@ -46,10 +47,10 @@ public final class OAuthApi {
             n.set("scopes", Json.MAPPER.valueToTree(List.copyOf(c.scopes())));
             x.json(n);
         });
-        r.post("/oauth/token", (req, res) -> token(new Exchange(req, res, oauth, maxPage)));
-        r.post("/oauth/revoke", (req, res) -> revoke(new Exchange(req, res, oauth, maxPage)));
-        r.get("/oauth/authorize", (req, res) -> authorizePage(new Exchange(req, res, oauth, maxPage), null));
-        r.post("/oauth/authorize", (req, res) -> authorize(new Exchange(req, res, oauth, maxPage)));
+        r.post("/oauth/token", (req, res) -> token(new Exchange(req, res, oauth, limits)));
+        r.post("/oauth/revoke", (req, res) -> revoke(new Exchange(req, res, oauth, limits)));
+        r.get("/oauth/authorize", (req, res) -> authorizePage(new Exchange(req, res, oauth, limits), null));
+        r.post("/oauth/authorize", (req, res) -> authorize(new Exchange(req, res, oauth, limits)));
     }
 
     private OAuthStore.App oauthApp(long appId) {

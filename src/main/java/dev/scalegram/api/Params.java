@@ -21,6 +21,8 @@ public final class Params {
 
     private final Map<String, List<String>> values = new LinkedHashMap<>();
     private final Map<String, Upload> files = new LinkedHashMap<>();
+    /** Names sent as arrays or objects: fine for {@link #list}, a client error for {@link #string}. */
+    private final java.util.Set<String> structured = new java.util.HashSet<>();
 
     /** An uploaded file part. */
     public record Upload(String filename, String contentType, byte[] bytes) {}
@@ -64,10 +66,12 @@ public final class Params {
                     add(e.getKey(), scalar(item));
                 }
                 values.computeIfAbsent(stripBrackets(e.getKey()), k -> new ArrayList<>());
+                structured.add(stripBrackets(e.getKey()));
             } else if (v.isObject()) {
                 for (var inner : v.properties()) {
                     add(e.getKey() + "[" + inner.getKey() + "]", scalar(inner.getValue()));
                 }
+                structured.add(e.getKey());
             } else if (!v.isNull()) {
                 add(e.getKey(), scalar(v));
             }
@@ -95,6 +99,9 @@ public final class Params {
     }
 
     void add(String key, String value) {
+        if (key.endsWith("[]")) {
+            structured.add(stripBrackets(key));
+        }
         values.computeIfAbsent(stripBrackets(key), k -> new ArrayList<>()).add(value);
     }
 
@@ -106,8 +113,11 @@ public final class Params {
         return values.containsKey(name) || files.containsKey(name);
     }
 
-    /** The first value, or null. */
+    /** The value, or null; a list or an object where one value belongs is a 422. */
     public String string(String name) {
+        if (structured.contains(name)) {
+            throw ApiError.unprocessable("Validation failed: " + name + " must be a single value");
+        }
         List<String> v = values.get(name);
         return v == null || v.isEmpty() ? null : v.getFirst();
     }
@@ -122,6 +132,15 @@ public final class Params {
 
     public List<String> list(String name) {
         return values.getOrDefault(name, List.of());
+    }
+
+    /** An id that names a record: absent gives 0; anything that is not an id names nothing, hence 404. */
+    public long recordId(String name) {
+        String v = string(name);
+        if (v == null || v.isEmpty()) {
+            return 0;
+        }
+        return ScalegramId.parse(v).orElseThrow(ApiError::notFound);
     }
 
     public boolean bool(String name, boolean orElse) {

@@ -71,6 +71,14 @@ public final class Graph {
         return Optional.ofNullable(objGetMany(List.of(id)).get(id));
     }
 
+    /**
+     * Whether an id can name anything here: its shard bits must name one of this deployment's logical shards. Ids
+     * from clients are checked with this before they are routed; anything else is simply absent.
+     */
+    public boolean routable(long id) {
+        return id > 0 && ScalegramId.shard(id) < shards.logicalShards();
+    }
+
     /** Objects by id; absent ids are missing from the map. Order follows {@code ids}. */
     public Map<Long, GraphObject> objGetMany(Collection<Long> ids) {
         if (ids.isEmpty()) {
@@ -79,6 +87,9 @@ public final class Graph {
         List<String> keys = new ArrayList<>(ids.size());
         Map<String, Long> idOfKey = new HashMap<>();
         for (long id : new LinkedHashSet<>(ids)) {
+            if (!routable(id)) {
+                continue;
+            }
             String k = GraphKeys.object(id);
             keys.add(k);
             idOfKey.put(k, id);
@@ -124,7 +135,9 @@ public final class Graph {
         }
         Map<String, Long> idOfKey = new LinkedHashMap<>();
         for (long id : id1s) {
-            idOfKey.put(GraphKeys.count(id, r), id);
+            if (routable(id)) {
+                idOfKey.put(GraphKeys.count(id, r), id);
+            }
         }
         Map<String, Long> got = cache.getMany(new ArrayList<>(idOfKey.keySet()), Codec.LONG, missing -> {
             Map<String, Long> loaded = new HashMap<>();
@@ -145,6 +158,9 @@ public final class Graph {
             return loaded;
         });
         Map<Long, Long> out = new LinkedHashMap<>();
+        for (long id : id1s) {
+            out.put(id, 0L);
+        }
         got.forEach((k, v) -> out.put(idOfKey.get(k), v == null ? 0L : v));
         return out;
     }
@@ -157,6 +173,11 @@ public final class Graph {
 
     /** Which of {@code id2s} {@code id1} has an edge to (one viewer's SAVED marks on a page of statuses). */
     public Map<Long, Boolean> assocExistsTo(long id1, Relation r, Collection<Long> id2s) {
+        if (!routable(id1)) {
+            Map<Long, Boolean> none = new LinkedHashMap<>();
+            id2s.forEach(id2 -> none.put(id2, false));
+            return none;
+        }
         Map<String, Long> id2OfKey = new LinkedHashMap<>();
         for (long id2 : id2s) {
             id2OfKey.put(GraphKeys.edge(id1, r, id2), id2);
@@ -190,7 +211,9 @@ public final class Graph {
     public Map<Long, Boolean> assocExistsFrom(Collection<Long> id1s, Relation r, long id2) {
         Map<String, Long> id1OfKey = new LinkedHashMap<>();
         for (long id1 : id1s) {
-            id1OfKey.put(GraphKeys.edge(id1, r, id2), id1);
+            if (routable(id1)) {
+                id1OfKey.put(GraphKeys.edge(id1, r, id2), id1);
+            }
         }
         Map<String, Long> got = cache.getMany(new ArrayList<>(id1OfKey.keySet()), Codec.LONG, missing -> {
             Map<String, Long> loaded = new HashMap<>();
@@ -212,12 +235,18 @@ public final class Graph {
             return loaded;
         });
         Map<Long, Boolean> out = new LinkedHashMap<>();
+        for (long id1 : id1s) {
+            out.put(id1, false);
+        }
         got.forEach((k, v) -> out.put(id1OfKey.get(k), v != null && v == 1L));
         return out;
     }
 
     /** assoc_get with the edge's data, straight from the shard. */
     public Optional<Assoc> assocGet(long id1, Relation r, long id2) {
+        if (!routable(id1)) {
+            return Optional.empty();
+        }
         return shards.read(ScalegramId.shard(id1), (c, sql) -> {
             try (PreparedStatement ps = c.prepareStatement(sql.of(
                     "SELECT pos, data::text FROM {s}.assocs WHERE id1 = ? AND type = ? AND id2 = ?"))) {
@@ -239,6 +268,9 @@ public final class Graph {
      * the cached head of the range are served from the cache. Range entries carry no data; use {@link #assocGet}.
      */
     public List<Assoc> assocRange(long id1, Relation r, Page page) {
+        if (!routable(id1)) {
+            return List.of();
+        }
         if (page.limit() > HEAD) {
             return loadRange(id1, r, page);
         }
@@ -319,12 +351,17 @@ public final class Graph {
 
     // ---- the inverse task
 
-    /** Writes the inverse end of an association on its own shard. Idempotent: the primary key absorbs repeats. */
+    /**
+     * Writes the inverse end of an association on its own shard. The task says what changed, but the inverse is made
+     * to match the first end as it is now (read from its shard, not the cache): an add and a delete of the same edge
+     * can run in either order (retries, parallel workers) and the inverse still ends up right. Idempotent.
+     */
     public void applyInverse(Task task) {
         GraphTx.InverseTask t = GraphTx.InverseTask.from(task.payload());
         Relation r = Relation.of(t.relation());
-        write(ScalegramId.shard(t.id1()), tx -> t.add()
-                ? tx.insertEdge(t.id1(), r, t.id2(), t.pos(), t.data())
+        Optional<Assoc> first = assocGet(t.id2(), r.inverse(), t.id1());
+        write(ScalegramId.shard(t.id1()), tx -> first.isPresent()
+                ? tx.insertEdge(t.id1(), r, t.id2(), first.get().pos(), first.get().data())
                 : tx.deleteEdge(t.id1(), r, t.id2()));
     }
 

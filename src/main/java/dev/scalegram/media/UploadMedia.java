@@ -40,7 +40,7 @@ public final class UploadMedia {
             throw new Rejected("Validation failed: Description is longer than 1500 characters");
         }
         String blob = blobs.put(bytes, header.extension());
-        Media m = new Media(ownerId, header.contentType(), bytes.length, blob, description, header.width(), header.height());
+        Media m = new Media(ownerId, header.contentType(), bytes.length, blob, description, header.width(), header.height(), 0);
         return graph.write(ScalegramId.shard(ownerId), tx -> tx.objAdd(ObjectType.MEDIA, m));
     }
 }

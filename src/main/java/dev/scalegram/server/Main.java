@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
         configureLogging();
         System.exit(new CommandLine(new Main()).execute(args));
     }

@@ -167,9 +167,10 @@ public final class Scalegram implements AutoCloseable {
         HttpRouting.Builder routing = HttpRouting.builder();
         new dev.scalegram.ops.OpsEndpoints(registry, this::ready).routes(routing);
         routing.addFilter(new dev.scalegram.api.RateLimiter(t.limits().requestsPer5Min()));
-        new OAuthApi(oauth, authenticate, t.limits().maxPageSize()).routes(routing);
+        new OAuthApi(oauth, authenticate, t.limits()).routes(routing);
         new InstanceApi(t.limits(), oauth).routes(routing);
         new MastodonApi(useCases, oauth, t.limits()).routes(routing);
+        new dev.scalegram.web.StaticAssets().routes(routing);
         routing.get("/media/{name}", (req, res) -> {
             String name = req.path().pathParameters().first("name").orElse("");
             var file = blobs.get(name);
@@ -219,10 +220,14 @@ public final class Scalegram implements AutoCloseable {
 
         web = WebServer.builder()
                 .port(o.port())
-                .maxPayloadSize(t.limits().maxMediaBytes() + 1024 * 1024)
+                // Bodies are bounded per request by the API (413 with a JSON error), not here, where the answer has no body.
+                .maxPayloadSize(-1)
                 .routing(routing)
                 .build()
                 .start();
+        if (!web.isRunning() || web.port() < 0) {
+            throw new IllegalStateException("cannot listen on port " + o.port() + " (is it in use?)");
+        }
         LOG.info("Scalegram listening on http://localhost:" + web.port() + " (region " + t.region() + ", "
                 + t.logicalShards() + " logical shards on " + servers.size() + " PostgreSQL server(s))");
     }

@@ -73,8 +73,16 @@ public final class Shards implements AutoCloseable {
         return servers.get(name);
     }
 
+    private void check(int shard) {
+        if (shard < 0 || shard >= poolOfShard.length) {
+            throw new IllegalArgumentException("no logical shard " + shard + " (this deployment has "
+                    + poolOfShard.length + ")");
+        }
+    }
+
     /** Runs read-only work in autocommit mode. */
     public <T> T read(int shard, SqlWork<T> work) {
+        check(shard);
         try (Connection c = poolOfShard[shard].getConnection()) {
             return work.run(c, sqlOfShard[shard]);
         } catch (SQLException e) {
@@ -84,6 +92,7 @@ public final class Shards implements AutoCloseable {
 
     /** Runs work in one transaction on the shard's primary; commits if it returns, rolls back if it throws. */
     public <T> T transaction(int shard, SqlWork<T> work) {
+        check(shard);
         try (Connection c = poolOfShard[shard].getConnection()) {
             c.setAutoCommit(false);
             try {

@@ -56,6 +56,9 @@ public final class PostStatus {
                 if (o == null || o.type() != ObjectType.MEDIA || o.as(Media.class).ownerId() != authorId) {
                     throw Problem.invalid("Validation failed: Media " + m + " not found");
                 }
+                if (o.as(Media.class).statusId() != 0) {
+                    throw Problem.invalid("Validation failed: Media " + m + " is already attached to a post");
+                }
             }
         }
         long parentAuthor = 0;
@@ -69,6 +72,15 @@ public final class PostStatus {
         long replyTo = parentAuthor;
         return graph.write(ScalegramId.shard(authorId), tx -> {
             long id = tx.nextId();
+            for (long m : media) {
+                // Locked and checked again inside the transaction: two posts racing for one photo, one wins.
+                Media item = tx.objGetForUpdate(m).orElseThrow(() -> Problem.invalid("Validation failed: Media " + m
+                        + " not found")).as(Media.class);
+                if (item.statusId() != 0) {
+                    throw Problem.invalid("Validation failed: Media " + m + " is already attached to a post");
+                }
+                tx.objUpdate(m, item.attachedTo(id));
+            }
             tx.objAdd(id, ObjectType.STATUS, status);
             if (status.isComment()) {
                 tx.assocAdd(id, Relation.COMMENT_ON, inReplyToId, id, null);

@@ -31,8 +31,9 @@ public final class RegisterAccount {
         if (email == null || !EMAIL.matcher(email).matches()) {
             throw Problem.invalid("Validation failed: Email is invalid");
         }
-        if (password == null || password.length() < 8 || password.length() > 72) {
-            throw Problem.invalid("Validation failed: Password must be 8 to 72 characters");
+        if (password == null || password.length() < 8 || !Passwords.fits(password)) {
+            throw Problem.invalid("Validation failed: Password must be at least 8 characters and at most "
+                    + Passwords.MAX_BYTES + " bytes");
         }
         String name = username.toLowerCase(Locale.ROOT);
         String mail = email.toLowerCase(Locale.ROOT);

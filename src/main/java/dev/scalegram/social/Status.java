@@ -10,6 +10,7 @@ import java.util.List;
 public record Status(long authorId, String text, List<Long> mediaIds, long inReplyToId, long inReplyToAccountId,
                      List<String> tags) {
 
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isComment() {
         return inReplyToId != 0;
     }

@@ -35,12 +35,16 @@ import org.postgresql.PGNotification;
  * <p>Claiming pushes a row's {@code next_at} forward by the visibility timeout instead of deleting it, so a relay that
  * dies mid-task loses nothing: the row becomes due again and another relay (or this one, restarted) takes it. Rows are
  * deleted only after the transport confirms; a failure pushes {@code next_at} back with exponential backoff, and the
- * last allowed failure moves the row to {@code dead_tasks}.
+ * last allowed failure moves the row to {@code dead_tasks}. A {@link TransportUnavailableException} (the broker never
+ * took the task) is not a failed attempt: the claim's attempt is given back and the row retried after a short backoff
+ * that grows while the outage lasts, so an outage of any length dead-letters nothing.
  */
 public final class TaskRelay implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(TaskRelay.class.getName());
     private static final int BATCH = 200;
+    private static final long MAX_UNAVAILABLE_BACKOFF_MILLIS = 5_000;
+    private static final long NO_OUTAGE = Long.MIN_VALUE;
 
     private final Shards shards;
     private final TaskTransport transport;
@@ -50,8 +54,12 @@ public final class TaskRelay implements AutoCloseable {
     private final AtomicLong backlog = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong running = new AtomicLong();
+    private final AtomicLong claims = new AtomicLong();
+    // When the transport began refusing tasks (System.nanoTime), or NO_OUTAGE; any delivery ends the outage.
+    private final AtomicLong outageSince = new AtomicLong(NO_OUTAGE);
     private final Counter delivered;
     private final Counter failed;
+    private final Counter unavailable;
     private volatile boolean stopping;
 
     public TaskRelay(Shards shards, TaskTransport transport, TasksConfig config, MeterRegistry registry) {
@@ -61,6 +69,9 @@ public final class TaskRelay implements AutoCloseable {
         this.inFlight = new Semaphore(config.concurrency());
         this.delivered = Counter.builder("scalegram.tasks.delivered").register(registry);
         this.failed = Counter.builder("scalegram.tasks.failed").description("attempts that failed and will retry or dead-letter").register(registry);
+        this.unavailable = Counter.builder("scalegram.tasks.unavailable")
+                .description("deliveries the transport could not take (broker down); retried without using an attempt")
+                .register(registry);
         Gauge.builder("scalegram.outbox.backlog", backlog, AtomicLong::get)
                 .description("outbox rows not yet delivered, all shards (refreshed on each scan)").register(registry);
         Gauge.builder("scalegram.outbox.dead", deadLettered, AtomicLong::get)
@@ -170,9 +181,13 @@ public final class TaskRelay implements AutoCloseable {
         return due;
     }
 
-    /** Claims up to a batch of due tasks on one shard, delivers them, and settles each; returns how many it claimed. */
+    /**
+     * Claims up to a batch of due tasks on one shard, delivers them, and settles each; returns how many it claimed, or
+     * 0 when the transport was unavailable (draining the rest of the backlog into a dead transport now is pointless).
+     */
     int drain(int shard) {
         // Counted as running from before the claim, so awaitIdle never sees a claimed task as neither due nor running.
+        claims.incrementAndGet();
         running.incrementAndGet();
         try {
             return drainClaimed(shard);
@@ -196,15 +211,29 @@ public final class TaskRelay implements AutoCloseable {
             }));
         }
         List<Long> done = new ArrayList<>();
+        List<Long> notTaken = new ArrayList<>();
+        String notTakenError = null;
         for (int i = 0; i < claimed.size(); i++) {
             Task t = claimed.get(i);
             try {
                 deliveries.get(i).get(config.visibilityMillis(), TimeUnit.MILLISECONDS);
                 done.add(t.id());
             } catch (Exception e) {
-                Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
-                settleFailure(t, cause);
+                Throwable cause = e;
+                while ((cause instanceof java.util.concurrent.ExecutionException
+                        || cause instanceof java.util.concurrent.CompletionException) && cause.getCause() != null) {
+                    cause = cause.getCause();
+                }
+                if (cause instanceof TransportUnavailableException) {
+                    notTaken.add(t.id());
+                    notTakenError = String.valueOf(cause);
+                } else {
+                    settleFailure(t, cause);
+                }
             }
+        }
+        if (!notTaken.isEmpty()) {
+            settleUnavailable(shard, notTaken, notTakenError);
         }
         if (!done.isEmpty()) {
             shards.read(shard, (c, sql) -> {
@@ -215,8 +244,9 @@ public final class TaskRelay implements AutoCloseable {
                 return null;
             });
             delivered.increment(done.size());
+            outageSince.set(NO_OUTAGE);
         }
-        return claimed.size();
+        return notTaken.isEmpty() ? claimed.size() : 0;
     }
 
     private List<Task> claim(Connection c, ShardSql sql) throws SQLException {
@@ -259,7 +289,7 @@ public final class TaskRelay implements AutoCloseable {
             return;
         }
         long backoff = Math.min(600_000L, (long) config.baseBackoffMillis() << Math.min(20, t.attempts() - 1));
-        LOG.fine(() -> "task " + t.id() + " (" + t.kind() + ") failed, retry in " + backoff + " ms: " + error);
+        LOG.info(() -> "task " + t.id() + " (" + t.kind() + ") failed, retry in " + backoff + " ms: " + error);
         shards.read(t.shard(), (c, sql) -> {
             try (PreparedStatement ps = c.prepareStatement(sql.of(
                     "UPDATE {s}.outbox SET next_at = now() + make_interval(secs => ?), last_error = ? WHERE id = ?"))) {
@@ -273,13 +303,43 @@ public final class TaskRelay implements AutoCloseable {
     }
 
     /**
+     * The transport never took these tasks: undo the claim's attempt (an outage must not walk tasks towards
+     * dead_tasks) and retry after a quarter of the outage so far, at least the base backoff and at most a few seconds:
+     * a long outage is not hammered, and tasks flow soon after the broker is back.
+     */
+    private void settleUnavailable(int shard, List<Long> ids, String error) {
+        unavailable.increment(ids.size());
+        long now = System.nanoTime();
+        long since = outageSince.compareAndExchange(NO_OUTAGE, now);
+        long outageMillis = since == NO_OUTAGE ? 0 : TimeUnit.NANOSECONDS.toMillis(now - since);
+        long backoff = Math.min(MAX_UNAVAILABLE_BACKOFF_MILLIS, Math.max(config.baseBackoffMillis(), outageMillis / 4));
+        LOG.fine(() -> ids.size() + " task(s) on shard " + shard + " not taken by the transport, retry in " + backoff
+                + " ms: " + error);
+        shards.read(shard, (c, sql) -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.of("""
+                    UPDATE {s}.outbox SET attempts = greatest(attempts - 1, 0),
+                        next_at = now() + make_interval(secs => ?), last_error = ?
+                    WHERE id = ANY(?)"""))) {
+                ps.setDouble(1, backoff / 1000.0);
+                ps.setString(2, error);
+                ps.setArray(3, c.createArrayOf("bigint", ids.toArray()));
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /**
      * Waits until no task is due or running on any shard, or until the timeout. Tasks that are backing off after a
      * failure (due later) do not count. For tests and tools that need "everything asynchronous has happened".
      */
     public boolean awaitIdle(long timeoutMillis) {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         while (System.currentTimeMillis() < deadline) {
-            if (running.get() == 0 && !anyDue()) {
+            // Idle only if no claim started while we looked: a claim between reading `running` and scanning would
+            // hide its tasks from both checks.
+            long claimsBefore = claims.get();
+            if (running.get() == 0 && !anyDue() && running.get() == 0 && claims.get() == claimsBefore) {
                 return true;
             }
             sleep(20);

@@ -46,11 +46,11 @@ import tools.jackson.databind.JsonNode;
  * page through {@code Link} headers, favourite, comment, bookmark, tag timelines, notifications, unfollow, delete.
  *
  * <p>The methods run in order and share the state built in {@link #start()}; each method keeps the expected model
- * ({@link #alicePosts}, {@link #bobPosts}, {@link #carolPosts}, {@link #bobFollowsAlice}) in step with what it changes,
+ * ({@link #alicePosts}, {@link #bobPosts}, {@link #carolPosts}, {@link #tagged}) in step with what it changes,
  * so every timeline check compares against the exact expected list.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ApiWalkTest {
 
     private static final int ALICE_POSTS = 25;
@@ -71,7 +71,6 @@ class ApiWalkTest {
     static final List<String> carolPosts = new ArrayList<>();
     /** Top-level statuses by hashtag (lower case, no '#'). */
     static final Map<String, Set<String>> tagged = new LinkedHashMap<>();
-    static boolean bobFollowsAlice;
 
     /** Alice's post that gets favourites and comments. */
     static String favTarget;
@@ -79,6 +78,7 @@ class ApiWalkTest {
     static String deleteTarget;
     static String bobComment;
     static String carolComment;
+    static String carolNested;
     static String bobMediaId;
     static String bobMediaStatus;
 
@@ -97,7 +97,6 @@ class ApiWalkTest {
         follow(bob, alice);
         follow(carol, alice);
         follow(carol, bob);
-        bobFollowsAlice = true;
 
         for (int i = 1; i <= ALICE_POSTS; i++) {
             List<String> tags = new ArrayList<>();
@@ -152,6 +151,42 @@ class ApiWalkTest {
     }
 
     @Test
+    @Order(15)
+    void oauthEntityShapes() {
+        Response app = api.postJson("/api/v1/apps", ApiClient.obj("client_name", "shapes",
+                "redirect_uris", ApiClient.REDIRECT_OOB, "scopes", "read write", "website", "https://example.test"))
+                .expect(200);
+        JsonNode a = app.json();
+        assertEquals("shapes", a.path("name").asString(""), "Application name: " + app);
+        assertFalse(a.path("client_id").asString("").isEmpty(), "client_id: " + app);
+        assertFalse(a.path("client_secret").asString("").isEmpty(), "client_secret: " + app);
+        assertEquals(ApiClient.REDIRECT_OOB, a.path("redirect_uri").asString(""), "redirect_uri: " + app);
+
+        Response token = api.postForm("/oauth/token", "grant_type", "client_credentials",
+                "client_id", a.path("client_id").asString(""), "client_secret", a.path("client_secret").asString(""),
+                "scope", "read write").expect(200);
+        assertEquals("Bearer", token.json().path("token_type").asString(""), "token_type: " + token);
+        assertEquals(Set.of("read", "write"), Set.of(token.json().path("scope").asString("").split(" ")),
+                "scope: " + token);
+        assertTrue(token.json().path("created_at").isNumber(), "created_at is a number: " + token);
+
+        Response reg = api.as(token.json().path("access_token").asString("")).postJson("/api/v1/accounts",
+                ApiClient.obj("username", "frank", "email", "frank@example.test", "password", "frank-password-1",
+                        "agreement", true, "locale", "en")).expect(200);
+        assertFalse(reg.json().path("access_token").asString("").isEmpty(), "access_token: " + reg);
+        assertEquals("Bearer", reg.json().path("token_type").asString(""), "token_type: " + reg);
+        assertTrue(reg.json().path("created_at").isNumber(), "created_at is a number: " + reg);
+        JsonNode frank = api.as(reg.json().path("access_token").asString(""))
+                .get("/api/v1/accounts/verify_credentials").expect(200).json();
+        assertEquals("frank", frank.path("username").asString(""));
+        assertEquals(0, frank.path("statuses_count").asInt(-1));
+
+        String pw = api.passwordToken(oauthApp, "frank", "frank-password-1", "read");
+        assertEquals(frank.path("id").asString(""), api.as(pw).get("/api/v1/accounts/verify_credentials")
+                .expect(200).json().path("id").asString(""), "password grant by username");
+    }
+
+    @Test
     @Order(20)
     void accountsAreRegisteredAndFindable() {
         Set<String> ids = Set.of(alice.id(), bob.id(), carol.id());
@@ -170,6 +205,8 @@ class ApiWalkTest {
                     .expect(200).json();
             assertEquals(u.id(), lookup.path("id").stringValue());
         }
+        assertEquals(alice.id(), api.as(carol.token()).get("/api/v1/accounts/lookup", "acct", "ALICE").expect(200)
+                .json().path("id").asString(""), "lookup ignores case");
         Response missing = api.as(carol.token()).get("/api/v1/accounts/lookup", "acct", "nobody-here");
         assertError(missing, 404);
     }
@@ -211,6 +248,7 @@ class ApiWalkTest {
         JsonNode got = api.as(bob.token()).get("/api/v1/media/" + bobMediaId).expect(200).json();
         assertEquals(bobMediaId, got.path("id").stringValue());
         assertFalse(got.path("url").asString("").isEmpty(), "media url once processed: " + got);
+        assertError(api.as(carol.token()).get("/api/v1/media/" + bobMediaId), 404);
 
         Response r = api.as(bob.token()).postJson("/api/v1/statuses",
                 ApiClient.obj("status", "bob-post-5 with a picture", "media_ids", List.of(bobMediaId))).expect(200);
@@ -412,6 +450,14 @@ class ApiWalkTest {
         assertNotNull(inHome, "fav target is in bob's home");
         assertTrue(inHome.path("favourited").asBoolean(false), "favourited in bob's home: " + inHome);
         assertEquals(2, inHome.path("favourites_count").asInt(-1));
+        JsonNode inAccount = findIn(api.as(bob.token()).get("/api/v1/accounts/" + alice.id() + "/statuses",
+                "max_id", alicePosts.get(1)).expect(200).json(), favTarget);
+        assertNotNull(inAccount, "fav target in alice's statuses");
+        assertTrue(inAccount.path("favourited").asBoolean(false), "favourited in alice's statuses: " + inAccount);
+        JsonNode inAliceHome = findIn(api.as(alice.token()).get("/api/v1/timelines/home", "limit", "40").expect(200)
+                .json(), favTarget);
+        assertNotNull(inAliceHome, "fav target in alice's home");
+        assertFalse(inAliceHome.path("favourited").asBoolean(true), "not favourited by alice: " + inAliceHome);
     }
 
     @Test
@@ -467,6 +513,63 @@ class ApiWalkTest {
         assertEquals(List.of(), notifications(carol), "carol's notifications");
         assertEquals(6, walkAny(api, alice, "/api/v1/notifications", 2).size(),
                 "alice's notifications paged two at a time");
+    }
+
+    @Test
+    @Order(155)
+    void nestedRepliesFormAThread() {
+        Response r = api.as(carol.token()).postJson("/api/v1/statuses",
+                ApiClient.obj("status", "carol-nested following up", "in_reply_to_id", carolComment)).expect(200);
+        carolNested = r.json().path("id").stringValue();
+        assertEquals(carolComment, r.json().path("in_reply_to_id").asString(""), "nested reply: " + r);
+        assertEquals(carol.id(), r.json().path("in_reply_to_account_id").asString(""), "nested reply: " + r);
+        awaitTasks();
+
+        JsonNode ctx = api.as(bob.token()).get("/api/v1/statuses/" + carolNested + "/context").expect(200).json();
+        assertEquals(List.of(favTarget, carolComment), ids(ctx.path("ancestors")), "ancestors, root first: " + ctx);
+        assertEquals(List.of(), ids(ctx.path("descendants")));
+        JsonNode root = api.as(bob.token()).get("/api/v1/statuses/" + favTarget + "/context").expect(200).json();
+        assertEquals(List.of(bobComment, carolComment, carolNested), ids(root.path("descendants")),
+                "the whole thread under the post: " + root);
+        assertEquals(2, api.as(bob.token()).get("/api/v1/statuses/" + favTarget).expect(200).json()
+                .path("replies_count").asInt(-1), "replies_count counts direct replies");
+        assertEquals(1, api.as(bob.token()).get("/api/v1/statuses/" + carolComment).expect(200).json()
+                .path("replies_count").asInt(-1), "the comment's own replies_count");
+        assertCounts(carol, 0, 2, carolPosts.size());
+        assertFalse(api.as(carol.token()).get("/api/v1/timelines/home", "limit", "40").expect(200).ids()
+                .contains(carolNested), "no replies in home");
+    }
+
+    @Test
+    @Order(157)
+    void notificationFiltersDismissAndClear() {
+        ApiClient a = api.as(alice.token());
+        assertEquals(2, a.get("/api/v1/notifications", "types[]", "follow").expect(200).ids().size(),
+                "types[]=follow");
+        assertEquals(4, a.get("/api/v1/notifications", "exclude_types[]", "follow").expect(200).ids().size(),
+                "exclude_types[]=follow");
+        assertEquals(4, a.get("/api/v1/notifications", "types[]", "mention", "types[]", "favourite").expect(200)
+                .ids().size(), "types[]=mention&types[]=favourite");
+
+        ApiClient b = api.as(bob.token());
+        Response mine = b.get("/api/v1/notifications").expect(200);
+        assertEquals(1, mine.json().size(), "bob's notifications: " + mine);
+        String id = mine.ids().getFirst();
+        JsonNode one = b.get("/api/v1/notifications/" + id).expect(200).json();
+        assertEquals("follow", one.path("type").asString(""), "one notification: " + one);
+        assertEquals(carol.id(), one.path("account").path("id").asString(""));
+        assertError(a.get("/api/v1/notifications/" + id), 404);
+        assertError(a.post("/api/v1/notifications/" + id + "/dismiss"), 404);
+        assertEquals(List.of(id), b.get("/api/v1/notifications").expect(200).ids(), "alice cannot dismiss bob's");
+
+        b.post("/api/v1/notifications/" + id + "/dismiss").expect(200);
+        assertEquals(List.of(), b.get("/api/v1/notifications").expect(200).ids(), "dismissed");
+        assertError(b.get("/api/v1/notifications/" + id), 404);
+        assertEquals(6, a.get("/api/v1/notifications").expect(200).ids().size(), "alice's are untouched");
+
+        // carol clears hers (she has none) and alice's stay
+        api.as(carol.token()).post("/api/v1/notifications/clear").expect(200);
+        assertEquals(6, a.get("/api/v1/notifications").expect(200).ids().size(), "clear is per account");
     }
 
     @Test
@@ -558,18 +661,46 @@ class ApiWalkTest {
     }
 
     @Test
+    @Order(177)
+    void concurrentPostsAllArrive() throws Exception {
+        List<java.util.concurrent.Future<String>> posts = new ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            for (int i = 1; i <= 24; i++) {
+                String text = "alice-burst-" + i;
+                posts.add(pool.submit(() -> post(api, alice, text, List.of("burst"))));
+            }
+        }
+        for (var f : posts) {
+            String id = f.get();
+            alicePosts.add(id);
+            tagged.computeIfAbsent("burst", k -> new TreeSet<>()).add(id);
+        }
+        awaitTasks();
+        assertCounts(alice, 2, 0, alicePosts.size());
+        assertEquals(newestFirst(alicePosts, bobPosts, carolPosts), walk(carol, "/api/v1/timelines/home", 10),
+                "carol's home after a burst of concurrent posts");
+        assertEquals(newestFirst(alicePosts, bobPosts), walk(bob, "/api/v1/timelines/home", 10),
+                "bob's home after a burst of concurrent posts");
+        assertEquals(newestFirst(tagged.get("burst")), walk(bob, "/api/v1/timelines/tag/burst", 10), "#burst");
+    }
+
+    @Test
     @Order(180)
     void linkPrevFetchesNewerStatuses() {
         ApiClient c = api.as(carol.token());
         Response first = c.get("/api/v1/timelines/home", "limit", "5").expect(200);
         assertEquals(newestFirst(alicePosts, bobPosts, carolPosts).subList(0, 5), first.ids());
+        List<String> before = newestFirst(alicePosts, bobPosts, carolPosts);
         URI prev = first.prev().orElseThrow(() -> new AssertionError("no rel=prev: " + first.headers().map()));
+        URI next = first.next().orElseThrow(() -> new AssertionError("no rel=next: " + first.headers().map()));
         assertEquals(List.of(), c.get(prev).expect(200).ids(), "nothing newer yet");
 
         String fresh = post(bob, "bob-post-6 breaking news", List.of());
         bobPosts.add(fresh);
         awaitTasks();
         assertEquals(List.of(fresh), c.get(prev).expect(200).ids(), "rel=prev brings exactly the new status");
+        assertEquals(before.subList(5, 10), c.get(next).expect(200).ids(),
+                "rel=next of an older page does not shift when new statuses arrive");
     }
 
     @Test
@@ -578,7 +709,6 @@ class ApiWalkTest {
         JsonNode rel = api.as(bob.token()).post("/api/v1/accounts/" + alice.id() + "/unfollow").expect(200).json();
         assertEquals(alice.id(), rel.path("id").asString(""));
         assertFalse(rel.path("following").asBoolean(true), "unfollow answers following=false: " + rel);
-        bobFollowsAlice = false;
         awaitTasks();
 
         assertCounts(alice, 1, 0, alicePosts.size());
@@ -609,9 +739,15 @@ class ApiWalkTest {
 
         Response other = api.as(bob.token()).delete("/api/v1/statuses/" + deleteTarget);
         assertError(other, 403);
+        api.as(bob.token()).post("/api/v1/statuses/" + deleteTarget + "/favourite").expect(200);
+        awaitTasks();
+        assertTrue(notifications(alice).contains("favourite " + bob.id() + " " + deleteTarget),
+                "alice is told about the favourite before the delete");
 
         Response del = api.as(alice.token()).delete("/api/v1/statuses/" + deleteTarget).expect(200);
         assertEquals(deleteTarget, del.json().path("id").asString(""), "DELETE answers the deleted status: " + del);
+        assertEquals("alice-post-03 about the day #sunset", del.json().path("text").asString(""),
+                "DELETE answers the source text for redrafting: " + del);
         alicePosts.remove(deleteTarget);
         tagged.values().forEach(s -> s.remove(deleteTarget));
         awaitTasks();
@@ -645,8 +781,45 @@ class ApiWalkTest {
         JsonNode target = api.as(alice.token()).get("/api/v1/statuses/" + favTarget).expect(200).json();
         assertEquals(1, target.path("replies_count").asInt(-1), "replies_count after a comment is deleted: " + target);
         JsonNode ctx = api.as(alice.token()).get("/api/v1/statuses/" + favTarget + "/context").expect(200).json();
-        assertEquals(List.of(carolComment), ids(ctx.path("descendants")), "descendants: " + ctx);
+        assertEquals(List.of(carolComment, carolNested), ids(ctx.path("descendants")), "descendants: " + ctx);
         assertCounts(bob, 1, 0, bobPosts.size());
+    }
+
+    @Test
+    @Order(206)
+    void notificationsNeverPointAtDeletedStatuses() {
+        Response r = api.as(alice.token()).get("/api/v1/notifications", "limit", "40").expect(200);
+        List<String> dangling = new ArrayList<>();
+        for (JsonNode n : r.json()) {
+            String type = n.path("type").asString("");
+            if (type.equals("favourite") || type.equals("mention")) {
+                String sid = n.path("status").path("id").asString("");
+                if (sid.isEmpty() || api.as(alice.token()).get("/api/v1/statuses/" + sid).status() != 200) {
+                    dangling.add(n.toString());
+                }
+            }
+        }
+        assertEquals(List.of(), dangling, "notifications whose status is gone");
+        assertTrue(notifications(alice).contains("mention " + carol.id() + " " + carolComment),
+                "carol's live comment still notifies");
+    }
+
+    @Test
+    @Order(207)
+    void refollowDeliversAgainWithoutDuplicates() {
+        follow(bob, alice);
+        awaitTasks();
+        assertCounts(alice, 2, 0, alicePosts.size());
+        String again = post(alice, "alice-post-27 bob is back", List.of());
+        alicePosts.add(again);
+        awaitTasks();
+        List<String> bobHome = walk(bob, "/api/v1/timelines/home", 7); // walk() fails on any repeat
+        assertEquals(again, bobHome.getFirst(), "the new post reaches bob again: " + bobHome);
+        assertTrue(bobHome.containsAll(bobPosts), "bob's own posts: " + bobHome);
+        Set<String> allowed = new HashSet<>(alicePosts);
+        allowed.addAll(bobPosts);
+        assertTrue(allowed.containsAll(bobHome), "only alice's and bob's live posts: " + bobHome);
+        assertEquals(newestFirst(alicePosts, bobPosts, carolPosts), walk(carol, "/api/v1/timelines/home", 10));
     }
 
     @Test
@@ -691,6 +864,43 @@ class ApiWalkTest {
             assertEquals(newestFirst(starPosts, noraPosts).subList(0, 2),
                     c.as(fans.get(0).token()).get("/api/v1/timelines/home", "since_id", mid).expect(200).ids(),
                     "since_id over the merged timeline");
+
+            // a deleted celebrity post leaves every home; an unfollow stops the pull
+            c.as(star.token()).delete("/api/v1/statuses/" + starPosts.get(1)).expect(200);
+            starPosts.remove(1);
+            c.as(fans.get(2).token()).post("/api/v1/accounts/" + star.id() + "/unfollow").expect(200);
+            assertTrue(celebApp.awaitTasks(10_000), "tasks drained");
+            String late = post(c, star, "star-post-4 after the unfollow", List.of());
+            starPosts.add(late);
+            assertTrue(celebApp.awaitTasks(10_000), "tasks drained");
+            assertEquals(newestFirst(starPosts, noraPosts), walk(c, fans.get(0), "/api/v1/timelines/home", 2),
+                    "fan1 after the delete");
+            assertEquals(newestFirst(starPosts), walk(c, fans.get(1), "/api/v1/timelines/home", 2),
+                    "fan2 after the delete");
+            List<String> fan3 = walk(c, fans.get(2), "/api/v1/timelines/home", 40);
+            assertFalse(fan3.contains(late), "fan3 unfollowed: no new star posts: " + fan3);
+
+            // an account that crosses the threshold while it has posts: nothing lost, nothing doubled
+            User rising = c.register(appToken, "rising");
+            follow(c, fans.get(1), rising);
+            follow(c, fans.get(2), rising);
+            assertTrue(celebApp.awaitTasks(10_000), "tasks drained");
+            List<String> risingPosts = new ArrayList<>();
+            risingPosts.add(post(c, rising, "rising-post-1 pushed", List.of()));
+            risingPosts.add(post(c, rising, "rising-post-2 pushed", List.of()));
+            assertTrue(celebApp.awaitTasks(10_000), "tasks drained");
+            follow(c, fans.get(0), rising); // three followers: over the threshold of 2
+            assertTrue(celebApp.awaitTasks(10_000), "tasks drained");
+            risingPosts.add(post(c, rising, "rising-post-3 pulled", List.of()));
+            assertTrue(celebApp.awaitTasks(10_000), "tasks drained");
+            assertEquals(newestFirst(starPosts, risingPosts), walk(c, fans.get(1), "/api/v1/timelines/home", 2),
+                    "fan2 sees rising's posts from before and after the threshold exactly once");
+            List<String> fan3Home = walk(c, fans.get(2), "/api/v1/timelines/home", 2);
+            assertTrue(fan3Home.containsAll(risingPosts), "fan3 sees all of rising's posts: " + fan3Home);
+            List<String> fan1Home = walk(c, fans.get(0), "/api/v1/timelines/home", 2);
+            assertTrue(fan1Home.containsAll(newestFirst(starPosts, noraPosts)), "fan1 keeps what it had: " + fan1Home);
+            assertTrue(fan1Home.contains(risingPosts.get(2)), "fan1 gets rising's post after following: "
+                    + fan1Home);
         }
     }
 

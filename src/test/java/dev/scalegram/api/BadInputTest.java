@@ -206,12 +206,16 @@ class BadInputTest {
         assertError(c.postJson("/api/v1/accounts", ApiClient.obj("username", "noagree",
                 "email", "noagree@example.test", "password", "long-enough-password", "locale", "en")), 422);
         assertError(c.postJson("/api/v1/accounts", registration("bad name!", "badname@example.test")), 422);
+        assertError(c.postJson("/api/v1/accounts", registration("a".repeat(31), "toolong@example.test")), 422);
+        assertError(c.postJson("/api/v1/accounts", registration("bademail", "not-an-email")), 422);
+        assertError(c.postJson("/api/v1/accounts", ApiClient.obj("username", "shortpw",
+                "email", "shortpw@example.test", "password", "short", "agreement", true, "locale", "en")), 422);
 
         // nothing was created: dora is still dora, and none of the others exists
         ApiClient viewer = api.as(eve.token());
         assertEquals(dora.id(), viewer.get("/api/v1/accounts/lookup", "acct", "dora").expect(200).json()
                 .path("id").asString(""));
-        for (String name : List.of("dora4", "nopass", "noagree")) {
+        for (String name : List.of("dora4", "nopass", "noagree", "a".repeat(31), "bademail", "shortpw")) {
             assertError(viewer.get("/api/v1/accounts/lookup", "acct", name), 404);
         }
         // dora can still log in with her own password
@@ -235,6 +239,8 @@ class BadInputTest {
             expectError(problems, c.post("/api/v1/statuses/" + id + "/bookmark"), 404);
             expectError(problems, c.delete("/api/v1/statuses/" + id), 404);
             expectError(problems, c.get("/api/v1/media/" + id), 404);
+            expectError(problems, c.get("/api/v1/notifications/" + id), 404);
+            expectError(problems, c.post("/api/v1/notifications/" + id + "/dismiss"), 404);
             // Mastodon answers 404 "The post you are trying to reply to does not appear to exist."
             expectError(problems, "in_reply_to_id=" + id, c.postJson("/api/v1/statuses",
                     ApiClient.obj("status", "reply to nothing", "in_reply_to_id", id)), 404);
@@ -582,7 +588,9 @@ class BadInputTest {
     @Test
     void hugeBodyIsRefused() {
         User u = fresh("huge");
-        Response r = api.as(u.token()).postJson("/api/v1/statuses", ApiClient.obj("status", "x".repeat(3_000_000)));
+        ApiClient c = api.as(u.token());
+        Response r = c.send("POST", c.resolve("/api/v1/statuses"), "application/json",
+                ApiClient.JSON.writeValueAsBytes(ApiClient.obj("status", "x".repeat(3_000_000))), true);
         assertTrue(r.status() == 413 || r.status() == 422 || r.status() == 400, "3 MB status: " + r);
         assertNotNull(r.error(), "error body: " + r);
         assertStatusesCount(u, 0);
@@ -731,6 +739,128 @@ class BadInputTest {
             assertNotNull(r.error(), "error body: " + r);
         }
         assertFollowers(dora, 0);
+    }
+
+    @Test
+    void hashtagEdgeCases() {
+        User u = fresh("tags");
+        ApiClient c = api.as(u.token());
+        String dot = c.postJson("/api/v1/statuses", ApiClient.obj("status", "end of a sentence #edgedot."))
+                .expect(200).json().path("id").asString("");
+        String paren = c.postJson("/api/v1/statuses", ApiClient.obj("status", "aside (#edgeparen) here"))
+                .expect(200).json().path("id").asString("");
+        String upper = c.postJson("/api/v1/statuses", ApiClient.obj("status", "#EdgeUpper first"))
+                .expect(200).json().path("id").asString("");
+        String twice = c.postJson("/api/v1/statuses", ApiClient.obj("status", "#edgetwice and #EdgeTwice #edgetwice"))
+                .expect(200).json().path("id").asString("");
+        String notTag = c.postJson("/api/v1/statuses", ApiClient.obj("status", "mail me at x#edgenot please"))
+                .expect(200).json().path("id").asString("");
+        assertTrue(app.awaitTasks(10_000));
+        ApiClient r = api.as(eve.token());
+        assertEquals(List.of(dot), r.get("/api/v1/timelines/tag/edgedot").expect(200).ids(), "#edgedot.");
+        assertEquals(List.of(paren), r.get("/api/v1/timelines/tag/edgeparen").expect(200).ids(), "(#edgeparen)");
+        assertEquals(List.of(upper), r.get("/api/v1/timelines/tag/edgeupper").expect(200).ids(), "#EdgeUpper");
+        assertEquals(List.of(upper), r.get("/api/v1/timelines/tag/EDGEUPPER").expect(200).ids(), "case-insensitive");
+        assertEquals(List.of(twice), r.get("/api/v1/timelines/tag/edgetwice").expect(200).ids(), "once per post");
+        assertEquals(List.of(), r.get("/api/v1/timelines/tag/edgenot").expect(200).ids(), "x#edgenot is no tag");
+        assertEquals(1, r.get("/api/v1/statuses/" + twice).expect(200).json().path("tags").size(),
+                "one tag entry for a tag used three times");
+        assertFalse(notTag.isEmpty());
+    }
+
+    @Test
+    void concurrentFollowsAndFavouritesFromManyAccounts() throws Exception {
+        User star = fresh("popular");
+        String post = api.as(star.token()).postJson("/api/v1/statuses", ApiClient.obj("status", "like me"))
+                .expect(200).json().path("id").asString("");
+        List<User> fans = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            fans.add(fresh("fan"));
+        }
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Response>> rs = new ArrayList<>();
+            for (User f : fans) {
+                rs.add(pool.submit(() -> api.as(f.token()).post("/api/v1/accounts/" + star.id() + "/follow")));
+                rs.add(pool.submit(() -> api.as(f.token()).post("/api/v1/statuses/" + post + "/favourite")));
+            }
+            for (var f : rs) {
+                f.get().expect(200);
+            }
+        }
+        assertTrue(app.awaitTasks(10_000));
+        assertFollowers(star, 10);
+        assertFavourites(post, 10);
+        Set<String> fanIds = new HashSet<>();
+        fans.forEach(f -> fanIds.add(f.id()));
+        Set<String> listed = new HashSet<>(api.as(star.token()).get("/api/v1/accounts/" + star.id() + "/followers",
+                "limit", "40").expect(200).ids());
+        assertEquals(fanIds, listed, "followers list");
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Response>> rs = new ArrayList<>();
+            for (User f : fans) {
+                rs.add(pool.submit(() -> api.as(f.token()).post("/api/v1/accounts/" + star.id() + "/unfollow")));
+                rs.add(pool.submit(() -> api.as(f.token()).post("/api/v1/statuses/" + post + "/unfavourite")));
+            }
+            for (var f : rs) {
+                f.get().expect(200);
+            }
+        }
+        assertTrue(app.awaitTasks(10_000));
+        assertFollowers(star, 0);
+        assertFavourites(post, 0);
+    }
+
+    @Test
+    void rateLimitAnswers429(@TempDir Path limitedDir) {
+        Topology t = TestPostgres.topology(4)
+                .withLimits(new Topology.LimitsConfig(500, MAX_MEDIA_BYTES, MAX_MEDIA_PER_STATUS, 40, 30));
+        try (Scalegram limited = Scalegram.start(new ServeOptions(t, limitedDir, 0))) {
+            ApiClient c = ApiClient.local(limited.port());
+            App a = c.createApp("limited");
+            User u = c.register(c.appToken(a), "busy");
+            User other = c.register(c.appToken(a), "calm");
+            ApiClient busy = c.as(u.token());
+            int ok = 0;
+            Response last = null;
+            String firstWindow = null;
+            for (int i = 0; i < 70; i++) { // 70 > 2 windows' worth, in case a 5-minute window turns over mid-loop
+                last = busy.get("/api/v1/accounts/verify_credentials");
+                if (firstWindow == null) {
+                    firstWindow = last.header("X-RateLimit-Reset").orElse("");
+                }
+                if (last.status() != 200) {
+                    break;
+                }
+                ok++;
+            }
+            assertNotNull(last);
+            boolean sameWindow = firstWindow.equals(last.header("X-RateLimit-Reset").orElse(""));
+            assertTrue(ok > 0 && ok <= (sameWindow ? 30 : 60), "requests before the limit: " + ok);
+            assertError(last, 429);
+            assertTrue(last.header("X-RateLimit-Limit").isPresent(), "X-RateLimit-Limit: " + last.headers().map());
+            assertEquals("0", last.header("X-RateLimit-Remaining").orElse(""), "remaining: " + last.headers().map());
+            // a limited token cannot write either, and nothing is written
+            assertError(busy.postJson("/api/v1/statuses", ApiClient.obj("status", "over the limit")), 429);
+            // another token is not limited by this one
+            JsonNode calm = c.as(other.token()).get("/api/v1/accounts/" + u.id()).expect(200).json();
+            assertEquals(0, calm.path("statuses_count").asInt(-1), "nothing written over the limit: " + calm);
+        }
+    }
+
+    @Test
+    void mediaIsAttachedOnce() {
+        User u = fresh("once");
+        ApiClient c = api.as(u.token());
+        String media = upload(u, png(9, 9)).path("id").asString("");
+        JsonNode first = c.postJson("/api/v1/statuses", ApiClient.obj("status", "", "media_ids", List.of(media)))
+                .expect(200).json();
+        assertEquals(media, first.path("media_attachments").path(0).path("id").asString(""),
+                "a status of media alone: " + first);
+        assertError(c.postJson("/api/v1/statuses", ApiClient.obj("status", "again", "media_ids", List.of(media))),
+                422);
+        assertStatusesCount(u, 1);
+        JsonNode still = c.get("/api/v1/statuses/" + first.path("id").asString("")).expect(200).json();
+        assertEquals(media, still.path("media_attachments").path(0).path("id").asString(""));
     }
 
     // ----------------------------------------------------------------------------------------------- helpers

@@ -157,7 +157,16 @@ public final class ApiClient {
     }
 
     public Response send(String method, URI uri, String contentType, byte[] body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30));
+        return send(method, uri, contentType, body, false);
+    }
+
+    /**
+     * With {@code expectContinue} the body is sent only after the server's 100 Continue, so a server that refuses
+     * the body up front (413) is heard instead of racing the upload.
+     */
+    public Response send(String method, URI uri, String contentType, byte[] body, boolean expectContinue) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .expectContinue(expectContinue);
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }

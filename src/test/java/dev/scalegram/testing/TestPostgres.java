@@ -23,7 +23,8 @@ public final class TestPostgres {
 
     public static synchronized EmbeddedPostgresServer server() {
         if (server == null) {
-            Path dir = Path.of("target", "test-pg", "data-" + ProcessHandle.current().pid());
+            Path build = Path.of(System.getProperty("scalegram.test.dir", "target")).toAbsolutePath();
+            Path dir = build.resolve("test-pg").resolve("data-" + ProcessHandle.current().pid());
             server = EmbeddedPostgresServer.start(dir);
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         }

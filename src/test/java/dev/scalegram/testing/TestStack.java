@@ -11,6 +11,7 @@ import dev.scalegram.shards.ShardMigrations;
 import dev.scalegram.shards.Shards;
 import dev.scalegram.tasks.InProcessTransport;
 import dev.scalegram.tasks.TaskRelay;
+import dev.scalegram.tasks.TaskTransport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
@@ -24,21 +25,34 @@ public final class TestStack implements AutoCloseable {
     public final Shards shards;
     public final InProcessLeaseCache cache;
     public final Graph graph;
+    /** The in-process transport, or null when the stack was built with another one. */
     public final InProcessTransport transport;
+    /** What the relay delivers to: {@link #transport}, or the one given to the constructor. */
+    public final TaskTransport taskTransport;
     private TaskRelay relay;
 
     public TestStack(int logicalShards, Topology.TasksConfig tasks) {
+        this(logicalShards, tasks, null);
+    }
+
+    /**
+     * With another transport for the relay (RabbitMQ, say), or null for the in-process one. The caller registers that
+     * transport's handlers (its consumers need {@link #graph}); the stack closes it.
+     */
+    public TestStack(int logicalShards, Topology.TasksConfig tasks, TaskTransport relayTransport) {
         topology = TestPostgres.topology(logicalShards).withTasks(tasks);
         shards = new Shards(ShardMap.from(topology), topology.postgres().servers(), registry);
         ShardMigrations.migrateAll(shards);
         cache = new InProcessLeaseCache();
         graph = new Graph(shards, new ReadThrough(cache, CacheSettings.defaults(), new CacheMetrics(registry)));
-        transport = new InProcessTransport().register(Graph.inverseTaskKind(), graph::applyInverse);
+        transport = relayTransport != null ? null
+                : new InProcessTransport().register(Graph.inverseTaskKind(), graph::applyInverse);
+        taskTransport = relayTransport != null ? relayTransport : transport;
     }
 
     /** Starts a new relay (after a stop: as a restarted process would). */
     public TaskRelay startRelay() {
-        relay = new TaskRelay(shards, transport, topology.tasks(), registry).start();
+        relay = new TaskRelay(shards, taskTransport, topology.tasks(), registry).start();
         return relay;
     }
 
@@ -67,7 +81,7 @@ public final class TestStack implements AutoCloseable {
     @Override
     public void close() {
         stopRelay();
-        transport.close();
+        taskTransport.close();
         cache.close();
         shards.close();
     }
