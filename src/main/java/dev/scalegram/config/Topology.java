@@ -122,7 +122,8 @@ public record Topology(
 
     /**
      * @param maxAttempts attempts before a task is dead-lettered
-     * @param pollMillis how often the relay looks for due tasks when no notification wakes it
+     * @param pollMillis how often the relay scans every shard for due tasks that neither a notification nor its own
+     *     retry timers announced (rows claimed by a relay that died; notifications missed while reconnecting)
      * @param visibilityMillis how long a claimed task is hidden from other relays; a relay that died mid-task loses
      *     its claim after this long
      * @param baseBackoffMillis the first retry delay; doubles per attempt
@@ -132,7 +133,7 @@ public record Topology(
     public record TasksConfig(int maxAttempts, int pollMillis, int visibilityMillis, int baseBackoffMillis,
                               int concurrency, int repairIntervalSeconds) {
         public static TasksConfig defaults() {
-            return new TasksConfig(8, 1000, 30_000, 200, 64, 3600);
+            return new TasksConfig(8, 5000, 30_000, 200, 64, 3600);
         }
     }
 }

@@ -43,6 +43,11 @@ public final class TaskRelay implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(TaskRelay.class.getName());
     private static final int BATCH = 200;
+    private static final int SCAN_CHUNK = 128;
+    /** next_at is set by the database clock and the timer by ours: wake a little late rather than early. */
+    private static final long CLOCK_SLACK_MILLIS = 10;
+    /** Gauges are recounted on every this-many scans: counting is the expensive half of a scan. */
+    private static final int COUNT_EVERY_SCANS = 6;
     private static final long MAX_UNAVAILABLE_BACKOFF_MILLIS = 5_000;
     private static final long NO_OUTAGE = Long.MIN_VALUE;
 
@@ -55,6 +60,8 @@ public final class TaskRelay implements AutoCloseable {
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong running = new AtomicLong();
     private final AtomicLong claims = new AtomicLong();
+    // Shard -> System.nanoTime() when a row backed off by this relay comes due again.
+    private final java.util.concurrent.ConcurrentHashMap<Integer, Long> retryAt = new java.util.concurrent.ConcurrentHashMap<>();
     // When the transport began refusing tasks (System.nanoTime), or NO_OUTAGE; any delivery ends the outage.
     private final AtomicLong outageSince = new AtomicLong(NO_OUTAGE);
     private final Counter delivered;
@@ -92,26 +99,35 @@ public final class TaskRelay implements AutoCloseable {
 
     private void loop(String server, List<Integer> serverShards) {
         Connection listener = null;
+        Set<Integer> mine = new java.util.HashSet<>(serverShards);
+        Set<Integer> pending = new LinkedHashSet<>();
+        long nextScan = System.nanoTime();
+        int scans = 0;
         while (!stopping) {
             try {
                 if (listener == null || listener.isClosed()) {
                     listener = listen(server);
+                    nextScan = System.nanoTime(); // notifications may have been missed while not listening
                 }
-                Set<Integer> due = scanDue(serverShards);
-                while (!due.isEmpty() && !stopping) {
+                long now = System.nanoTime();
+                if (now - nextScan >= 0) {
+                    pending.addAll(scan(serverShards, scans++ % COUNT_EVERY_SCANS == 0));
+                    nextScan = now + TimeUnit.MILLISECONDS.toNanos(config.pollMillis());
+                }
+                pending.addAll(dueRetries(mine, now));
+                pending.addAll(notified(listener, 1));
+                while (!pending.isEmpty() && !stopping) {
                     Set<Integer> again = new LinkedHashSet<>();
-                    for (int shard : due) {
+                    for (int shard : pending) {
                         if (drain(shard) == BATCH) {
                             again.add(shard);
                         }
                     }
-                    again.addAll(notified(listener, 0));
-                    due = again;
+                    again.addAll(notified(listener, 1));
+                    again.addAll(dueRetries(mine, System.nanoTime()));
+                    pending = again;
                 }
-                Set<Integer> woken = notified(listener, config.pollMillis());
-                for (int shard : woken) {
-                    drain(shard);
-                }
+                pending.addAll(notified(listener, millisUntil(nextScan, mine)));
             } catch (Exception e) {
                 if (stopping) {
                     break;
@@ -123,6 +139,39 @@ public final class TaskRelay implements AutoCloseable {
             }
         }
         closeQuietly(listener);
+    }
+
+    /** Shards of this server with a retry that has come due; they leave the timer map. */
+    private Set<Integer> dueRetries(Set<Integer> mine, long now) {
+        Set<Integer> due = new LinkedHashSet<>();
+        retryAt.forEach((shard, at) -> {
+            if (mine.contains(shard) && now - at >= 0 && retryAt.remove(shard, at)) {
+                due.add(shard);
+            }
+        });
+        return due;
+    }
+
+    /** How long to wait for a notification: until the next scan or the next retry, whichever is first. */
+    private long waitCap(long nextScan, Set<Integer> mine) {
+        long until = nextScan;
+        for (var e : retryAt.entrySet()) {
+            if (mine.contains(e.getKey()) && e.getValue() - until < 0) {
+                until = e.getValue();
+            }
+        }
+        return until;
+    }
+
+    private int millisUntil(long nextScan, Set<Integer> mine) {
+        long nanos = waitCap(nextScan, mine) - System.nanoTime();
+        return (int) Math.max(1, Math.min(config.pollMillis(), TimeUnit.NANOSECONDS.toMillis(nanos) + 1));
+    }
+
+    /** Remembers that a shard has a row coming due at {@code millis} from now, so no scan is needed to find it. */
+    private void retryLater(int shard, long millis) {
+        retryAt.merge(shard, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis),
+                (a, b) -> a - b < 0 ? a : b);
     }
 
     private Connection listen(String server) throws SQLException {
@@ -147,37 +196,49 @@ public final class TaskRelay implements AutoCloseable {
         return out;
     }
 
-    /** One statement for all of a server's shards: which have due rows, and the backlog and dead-letter totals. */
-    private Set<Integer> scanDue(List<Integer> serverShards) {
+    /**
+     * Which of a server's shards have due rows: the safety net for what no notification or timer announced (rows a
+     * crashed relay had claimed, notifications sent while this relay was not listening). One statement per chunk of
+     * shards keeps each statement's plan and locks small even with thousands of shards per server. With
+     * {@code counts}, it also refreshes the backlog and dead-letter gauges.
+     */
+    private Set<Integer> scan(List<Integer> serverShards, boolean counts) {
         Set<Integer> due = new LinkedHashSet<>();
-        int first = serverShards.getFirst();
-        shards.read(first, (c, sql) -> {
-            StringBuilder q = new StringBuilder();
-            for (int shard : serverShards) {
-                String s = dev.scalegram.shards.ShardMap.schema(shard);
-                if (!q.isEmpty()) {
-                    q.append(" UNION ALL ");
-                }
-                q.append("SELECT ").append(shard).append(", (SELECT count(*) FROM ").append(s)
-                        .append(".outbox), EXISTS (SELECT 1 FROM ").append(s)
-                        .append(".outbox WHERE next_at <= now()), (SELECT count(*) FROM ").append(s)
-                        .append(".dead_tasks)");
-            }
-            long total = 0;
-            long dead = 0;
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql.of(q.toString()))) {
-                while (rs.next()) {
-                    total += rs.getLong(2);
-                    if (rs.getBoolean(3)) {
-                        due.add(rs.getInt(1));
+        long[] totals = new long[2];
+        for (int from = 0; from < serverShards.size(); from += SCAN_CHUNK) {
+            List<Integer> chunk = serverShards.subList(from, Math.min(serverShards.size(), from + SCAN_CHUNK));
+            shards.read(chunk.getFirst(), (c, sql) -> {
+                StringBuilder q = new StringBuilder();
+                for (int shard : chunk) {
+                    String s = dev.scalegram.shards.ShardMap.schema(shard);
+                    if (!q.isEmpty()) {
+                        q.append(" UNION ALL ");
                     }
-                    dead += rs.getLong(4);
+                    q.append("SELECT ").append(shard).append(", EXISTS (SELECT 1 FROM ").append(s)
+                            .append(".outbox WHERE next_at <= now())");
+                    if (counts) {
+                        q.append(", (SELECT count(*) FROM ").append(s).append(".outbox), (SELECT count(*) FROM ")
+                                .append(s).append(".dead_tasks)");
+                    }
                 }
-            }
-            backlog.set(total);
-            deadLettered.set(dead);
-            return null;
-        });
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql.of(q.toString()))) {
+                    while (rs.next()) {
+                        if (rs.getBoolean(2)) {
+                            due.add(rs.getInt(1));
+                        }
+                        if (counts) {
+                            totals[0] += rs.getLong(3);
+                            totals[1] += rs.getLong(4);
+                        }
+                    }
+                }
+                return null;
+            });
+        }
+        if (counts) {
+            backlog.set(totals[0]);
+            deadLettered.set(totals[1]);
+        }
         return due;
     }
 
@@ -300,6 +361,7 @@ public final class TaskRelay implements AutoCloseable {
             }
             return null;
         });
+        retryLater(t.shard(), backoff + CLOCK_SLACK_MILLIS);
     }
 
     /**
@@ -327,6 +389,7 @@ public final class TaskRelay implements AutoCloseable {
             }
             return null;
         });
+        retryLater(shard, backoff + CLOCK_SLACK_MILLIS);
     }
 
     /**
@@ -349,7 +412,7 @@ public final class TaskRelay implements AutoCloseable {
 
     private boolean anyDue() {
         for (Map.Entry<String, List<Integer>> e : shards.map().shardsByServer().entrySet()) {
-            if (!e.getValue().isEmpty() && !scanDue(e.getValue()).isEmpty()) {
+            if (!e.getValue().isEmpty() && !scan(e.getValue(), false).isEmpty()) {
                 return true;
             }
         }
