@@ -12,6 +12,8 @@ import java.util.List;
  * @param feed fan-out and feed limits
  * @param limits input limits the API enforces
  * @param tasks the outbox relay
+ * @param regions the engines each region runs (memcached, RabbitMQ, Cassandra, app ports); empty in embedded mode,
+ *     where the cache, the task transport and the feeds are in-process or in PostgreSQL
  */
 public record Topology(
         String region,
@@ -20,38 +22,52 @@ public record Topology(
         CacheConfig cache,
         FeedConfig feed,
         LimitsConfig limits,
-        TasksConfig tasks) {
+        TasksConfig tasks,
+        List<RegionConfig> regions) {
+
+    public Topology {
+        regions = regions == null ? List.of() : List.copyOf(regions);
+    }
+
+    /** The engines of this process's region, if the topology names any. */
+    public java.util.Optional<RegionConfig> localRegion() {
+        return regions.stream().filter(r -> r.name().equals(region)).findFirst();
+    }
 
     public static final String EMBEDDED_REGION = "local";
 
     /** One embedded PostgreSQL holding 64 logical shards and the in-process lease cache. */
     public static Topology embedded() {
         return new Topology(EMBEDDED_REGION, 64, PostgresConfig.embedded(EMBEDDED_REGION), CacheConfig.defaults(),
-                FeedConfig.defaults(), LimitsConfig.defaults(), TasksConfig.defaults());
+                FeedConfig.defaults(), LimitsConfig.defaults(), TasksConfig.defaults(), List.of());
     }
 
     public Topology withPostgres(PostgresConfig pg) {
-        return new Topology(region, logicalShards, pg, cache, feed, limits, tasks);
+        return new Topology(region, logicalShards, pg, cache, feed, limits, tasks, regions);
     }
 
     public Topology withCache(CacheConfig c) {
-        return new Topology(region, logicalShards, postgres, c, feed, limits, tasks);
+        return new Topology(region, logicalShards, postgres, c, feed, limits, tasks, regions);
     }
 
     public Topology withFeed(FeedConfig f) {
-        return new Topology(region, logicalShards, postgres, cache, f, limits, tasks);
+        return new Topology(region, logicalShards, postgres, cache, f, limits, tasks, regions);
     }
 
     public Topology withLimits(LimitsConfig l) {
-        return new Topology(region, logicalShards, postgres, cache, feed, l, tasks);
+        return new Topology(region, logicalShards, postgres, cache, feed, l, tasks, regions);
     }
 
     public Topology withTasks(TasksConfig t) {
-        return new Topology(region, logicalShards, postgres, cache, feed, limits, t);
+        return new Topology(region, logicalShards, postgres, cache, feed, limits, t, regions);
+    }
+
+    public Topology withRegions(List<RegionConfig> r) {
+        return new Topology(region, logicalShards, postgres, cache, feed, limits, tasks, r);
     }
 
     public Topology withLogicalShards(int l) {
-        return new Topology(region, l, postgres, cache, feed, limits, tasks);
+        return new Topology(region, l, postgres, cache, feed, limits, tasks, regions);
     }
 
     /**
@@ -136,4 +152,37 @@ public record Topology(
             return new TasksConfig(8, 5000, 30_000, 200, 64, 3600);
         }
     }
+
+    /** A host and port, as {@code host:port} in the file. */
+    public record HostPort(String host, int port) {
+        @Override
+        public String toString() {
+            return host + ":" + port;
+        }
+
+        public java.net.InetSocketAddress address() {
+            return new java.net.InetSocketAddress(host, port);
+        }
+    }
+
+    /**
+     * What one region runs besides PostgreSQL.
+     *
+     * @param appPorts the HTTP ports of this region's app servers ({@code cluster up} starts one per port)
+     * @param memcached the region's cache pool and its gutter; null for the in-process cache
+     * @param rabbitmqUri the broker the outbox relay publishes to; null for in-process task handlers
+     * @param cassandra where home feeds and activity live; null to keep them in PostgreSQL
+     */
+    public record RegionConfig(String name, List<Integer> appPorts, MemcachedConfig memcached, String rabbitmqUri,
+                               CassandraConfig cassandra) {}
+
+    /** A pool of memcached servers (keys spread by rendezvous hashing) and the gutter that takes a lost server's keys. */
+    public record MemcachedConfig(List<HostPort> servers, List<HostPort> gutter) {}
+
+    /**
+     * @param localDc the data center this region's reads and writes stay in (LOCAL_* consistency)
+     * @param writeConsistency e.g. LOCAL_QUORUM, or TWO for the talk's "write 2, read 1"
+     */
+    public record CassandraConfig(List<HostPort> contactPoints, String localDc, String keyspace, int replicationFactor,
+                                  String writeConsistency, String readConsistency) {}
 }

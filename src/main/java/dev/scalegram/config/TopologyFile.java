@@ -1,104 +1,189 @@
 package dev.scalegram.config;
 
+import dev.scalegram.ids.ScalegramId;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.dataformat.yaml.YAMLMapper;
+import java.util.Set;
 
 /**
- * Reads a topology YAML file into a {@link Topology}. Every section is optional; what is missing keeps the embedded
- * default. Errors name the file and the field.
+ * Reads a topology YAML file into a {@link Topology}. Every section is optional: what is missing keeps the embedded
+ * default. Unknown keys, wrong types and out-of-range values are errors that name the line and the field;
+ * cross-references (shard map servers, the local region) are checked too. docs/topology.sample.yaml is the
+ * commented reference.
  */
 public final class TopologyFile {
+
+    private static final Set<String> CONSISTENCY = Set.of("ANY", "ONE", "TWO", "THREE", "QUORUM", "ALL",
+            "LOCAL_QUORUM", "EACH_QUORUM", "LOCAL_ONE");
 
     private TopologyFile() {}
 
     public static Topology load(Path file) {
-        JsonNode root;
+        String text;
         try {
-            root = YAMLMapper.builder().build().readTree(Files.readString(file));
+            text = Files.readString(file);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read topology " + file + ": " + e.getMessage(), e);
-        } catch (JacksonException e) {
-            throw new IllegalArgumentException("topology " + file + " is not valid YAML: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"), e);
+            throw new TopologyException("cannot read topology " + file + ": " + e.getMessage());
         }
-        if (root == null || root.isMissingNode() || root.isNull()) {
-            return Topology.embedded();
-        }
+        return parse(file.toString(), text);
+    }
+
+    public static Topology parse(String name, String text) {
+        YamlNode root = YamlNode.parse(name, text);
         Topology d = Topology.embedded();
-        String region = root.path("region").asString(d.region());
-        int shards = root.path("logical_shards").asInt(d.logicalShards());
+        if (!root.present()) {
+            return d;
+        }
+        root.only(Set.of("region", "logical_shards", "postgres", "cache", "feed", "limits", "tasks", "regions"));
+        String region = root.get("region").string(d.region());
+        int shards = root.get("logical_shards").integer(d.logicalShards(), 1, ScalegramId.MAX_SHARDS);
 
         Topology.PostgresConfig pg = d.postgres();
-        JsonNode pgNode = root.path("postgres");
-        if (!pgNode.isMissingNode()) {
+        YamlNode pgNode = root.get("postgres");
+        if (pgNode.present()) {
+            pgNode.only(Set.of("servers", "shard_map"));
             List<Topology.PgServer> servers = new ArrayList<>();
-            int i = 0;
-            for (JsonNode s : pgNode.path("servers")) {
-                String where = "postgres.servers[" + i++ + "]";
-                String name = required(file, s, "name", where);
-                boolean embedded = s.path("embedded").asBoolean(false);
-                String url = embedded ? null : required(file, s, "url", where);
-                servers.add(new Topology.PgServer(name, s.path("region").asString(region), url,
-                        s.path("user").asString("postgres"), s.path("password").asString(""),
-                        s.path("pool_size").asInt(24), embedded));
-            }
-            List<Topology.ShardRange> ranges = new ArrayList<>();
-            i = 0;
-            for (JsonNode r : pgNode.path("shard_map")) {
-                String where = "postgres.shard_map[" + i++ + "]";
-                String span = required(file, r, "shards", where);
-                String[] parts = span.split("-");
-                try {
-                    int from = Integer.parseInt(parts[0].trim());
-                    int to = parts.length > 1 ? Integer.parseInt(parts[1].trim()) : from;
-                    ranges.add(new Topology.ShardRange(from, to, required(file, r, "server", where)));
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(file + ": " + where + ".shards must look like 0-2047, got " + span);
+            Set<String> names = new HashSet<>();
+            for (YamlNode s : pgNode.get("servers").list()) {
+                s.only(Set.of("name", "region", "url", "user", "password", "pool_size", "embedded"));
+                String serverName = s.get("name").requiredString();
+                if (!names.add(serverName)) {
+                    throw s.get("name").error("server name '" + serverName + "' is used twice");
                 }
+                boolean embedded = s.get("embedded").bool(false);
+                String url = embedded ? null : s.get("url").requiredString();
+                if (url != null && !url.startsWith("jdbc:postgresql://")) {
+                    throw s.get("url").error("expected a jdbc:postgresql:// URL, got '" + url + "'");
+                }
+                servers.add(new Topology.PgServer(serverName, s.get("region").string(region), url,
+                        s.get("user").string("postgres"), s.get("password").string(""),
+                        s.get("pool_size").integer(24, 1, 1000), embedded));
             }
             if (servers.isEmpty()) {
-                throw new IllegalArgumentException(file + ": postgres.servers must list at least one server");
+                throw pgNode.get("servers").error("must list at least one server");
+            }
+            List<Topology.ShardRange> ranges = new ArrayList<>();
+            for (YamlNode r : pgNode.get("shard_map").list()) {
+                r.only(Set.of("shards", "server"));
+                String span = r.get("shards").requiredString();
+                String[] parts = span.split("-");
+                int from;
+                int to;
+                try {
+                    from = Integer.parseInt(parts[0].trim());
+                    to = parts.length > 1 ? Integer.parseInt(parts[1].trim()) : from;
+                } catch (NumberFormatException e) {
+                    throw r.get("shards").error("expected a range like 0-2047, got '" + span + "'");
+                }
+                if (from < 0 || to >= shards || from > to || parts.length > 2) {
+                    throw r.get("shards").error("range " + span + " is outside 0-" + (shards - 1));
+                }
+                String server = r.get("server").requiredString();
+                if (!names.contains(server)) {
+                    throw r.get("server").error("no server named '" + server + "' in postgres.servers");
+                }
+                ranges.add(new Topology.ShardRange(from, to, server));
             }
             pg = new Topology.PostgresConfig(servers, ranges);
         }
-        JsonNode c = root.path("cache");
+
+        YamlNode c = root.get("cache").only(Set.of("leases", "ttl_seconds", "lease_ttl_millis", "stale_ttl_seconds",
+                "max_wait_millis", "max_entries"));
         Topology.CacheConfig dc = d.cache();
-        Topology.CacheConfig cache = new Topology.CacheConfig(c.path("leases").asBoolean(dc.leases()),
-                c.path("ttl_seconds").asInt(dc.ttlSeconds()), c.path("lease_ttl_millis").asInt(dc.leaseTtlMillis()),
-                c.path("stale_ttl_seconds").asInt(dc.staleTtlSeconds()), c.path("max_wait_millis").asInt(dc.maxWaitMillis()),
-                c.path("max_entries").asInt(dc.maxEntries()));
-        JsonNode f = root.path("feed");
+        Topology.CacheConfig cache = new Topology.CacheConfig(c.get("leases").bool(dc.leases()),
+                c.get("ttl_seconds").integer(dc.ttlSeconds(), 1, 30 * 86_400),
+                c.get("lease_ttl_millis").integer(dc.leaseTtlMillis(), 1, 600_000),
+                c.get("stale_ttl_seconds").integer(dc.staleTtlSeconds(), 1, 86_400),
+                c.get("max_wait_millis").integer(dc.maxWaitMillis(), 0, 60_000),
+                c.get("max_entries").integer(dc.maxEntries(), 1, Integer.MAX_VALUE));
+
+        YamlNode f = root.get("feed").only(Set.of("fanout_threshold", "cap", "fanout_batch"));
         Topology.FeedConfig df = d.feed();
-        Topology.FeedConfig feed = new Topology.FeedConfig(f.path("fanout_threshold").asInt(df.fanoutThreshold()),
-                f.path("cap").asInt(df.cap()), f.path("fanout_batch").asInt(df.fanoutBatch()));
-        JsonNode l = root.path("limits");
+        Topology.FeedConfig feed = new Topology.FeedConfig(
+                f.get("fanout_threshold").integer(df.fanoutThreshold(), 0, Integer.MAX_VALUE),
+                f.get("cap").integer(df.cap(), 1, 100_000), f.get("fanout_batch").integer(df.fanoutBatch(), 1, 100_000));
+
+        YamlNode l = root.get("limits").only(Set.of("max_status_chars", "max_media_bytes", "max_media_per_status",
+                "max_page_size", "requests_per_5min"));
         Topology.LimitsConfig dl = d.limits();
-        Topology.LimitsConfig limits = new Topology.LimitsConfig(l.path("max_status_chars").asInt(dl.maxStatusChars()),
-                l.path("max_media_bytes").asLong(dl.maxMediaBytes()), l.path("max_media_per_status").asInt(dl.maxMediaPerStatus()),
-                l.path("max_page_size").asInt(dl.maxPageSize()), l.path("requests_per_5min").asInt(dl.requestsPer5Min()));
-        JsonNode tk = root.path("tasks");
+        Topology.LimitsConfig limits = new Topology.LimitsConfig(
+                l.get("max_status_chars").integer(dl.maxStatusChars(), 1, 100_000),
+                l.get("max_media_bytes").longValue(dl.maxMediaBytes(), 1, 1L << 31),
+                l.get("max_media_per_status").integer(dl.maxMediaPerStatus(), 0, 100),
+                l.get("max_page_size").integer(dl.maxPageSize(), 1, 1000),
+                l.get("requests_per_5min").integer(dl.requestsPer5Min(), 0, Integer.MAX_VALUE));
+
+        YamlNode tk = root.get("tasks").only(Set.of("max_attempts", "poll_millis", "visibility_millis",
+                "base_backoff_millis", "concurrency", "repair_interval_seconds"));
         Topology.TasksConfig dt = d.tasks();
-        Topology.TasksConfig tasks = new Topology.TasksConfig(tk.path("max_attempts").asInt(dt.maxAttempts()),
-                tk.path("poll_millis").asInt(dt.pollMillis()), tk.path("visibility_millis").asInt(dt.visibilityMillis()),
-                tk.path("base_backoff_millis").asInt(dt.baseBackoffMillis()), tk.path("concurrency").asInt(dt.concurrency()),
-                tk.path("repair_interval_seconds").asInt(dt.repairIntervalSeconds()));
-        if (limits.maxStatusChars() < 1) {
-            throw new IllegalArgumentException(file + ": limits.max_status_chars must be positive");
+        Topology.TasksConfig tasks = new Topology.TasksConfig(tk.get("max_attempts").integer(dt.maxAttempts(), 1, 1000),
+                tk.get("poll_millis").integer(dt.pollMillis(), 10, 3_600_000),
+                tk.get("visibility_millis").integer(dt.visibilityMillis(), 100, 3_600_000),
+                tk.get("base_backoff_millis").integer(dt.baseBackoffMillis(), 1, 3_600_000),
+                tk.get("concurrency").integer(dt.concurrency(), 1, 10_000),
+                tk.get("repair_interval_seconds").integer(dt.repairIntervalSeconds(), 0, 30 * 86_400));
+
+        List<Topology.RegionConfig> regions = new ArrayList<>();
+        for (var e : root.get("regions").map().entrySet()) {
+            regions.add(region(e.getKey(), e.getValue()));
         }
-        return new Topology(region, shards, pg, cache, feed, limits, tasks);
+        if (!regions.isEmpty() && regions.stream().noneMatch(r -> r.name().equals(region))) {
+            throw root.get("region").error("region '" + region + "' is not one of the regions listed under regions:");
+        }
+        return new Topology(region, shards, pg, cache, feed, limits, tasks, regions);
     }
 
-    private static String required(Path file, JsonNode n, String field, String where) {
-        JsonNode v = n.path(field);
-        if (v.isMissingNode() || v.isNull() || v.asString("").isBlank()) {
-            throw new IllegalArgumentException(file + ": " + where + "." + field + " is required");
+    private static Topology.RegionConfig region(String name, YamlNode r) {
+        r.only(Set.of("app_ports", "memcached", "rabbitmq", "cassandra"));
+        List<Integer> ports = new ArrayList<>();
+        for (YamlNode p : r.get("app_ports").list()) {
+            ports.add(p.integer(0, 1, 65535));
         }
-        return v.asString();
+        Topology.MemcachedConfig memcached = null;
+        YamlNode mc = r.get("memcached");
+        if (mc.present()) {
+            mc.only(Set.of("servers", "gutter"));
+            List<Topology.HostPort> servers = mc.get("servers").list().stream().map(YamlNode::hostPort).toList();
+            if (servers.isEmpty()) {
+                throw mc.get("servers").error("must list at least one host:port");
+            }
+            memcached = new Topology.MemcachedConfig(servers,
+                    mc.get("gutter").list().stream().map(YamlNode::hostPort).toList());
+        }
+        String rabbit = null;
+        YamlNode mq = r.get("rabbitmq");
+        if (mq.present()) {
+            rabbit = mq.requiredString();
+            if (!rabbit.startsWith("amqp://") && !rabbit.startsWith("amqps://")) {
+                throw mq.error("expected an amqp:// URI, got '" + rabbit + "'");
+            }
+        }
+        Topology.CassandraConfig cassandra = null;
+        YamlNode cs = r.get("cassandra");
+        if (cs.present()) {
+            cs.only(Set.of("contact_points", "local_dc", "keyspace", "replication_factor", "write_consistency",
+                    "read_consistency"));
+            List<Topology.HostPort> points = cs.get("contact_points").list().stream().map(YamlNode::hostPort).toList();
+            if (points.isEmpty()) {
+                throw cs.get("contact_points").error("must list at least one host:port");
+            }
+            cassandra = new Topology.CassandraConfig(points, cs.get("local_dc").string(name),
+                    cs.get("keyspace").string("scalegram"), cs.get("replication_factor").integer(1, 1, 9),
+                    consistency(cs.get("write_consistency"), "LOCAL_QUORUM"),
+                    consistency(cs.get("read_consistency"), "LOCAL_ONE"));
+        }
+        return new Topology.RegionConfig(name, ports, memcached, rabbit, cassandra);
+    }
+
+    private static String consistency(YamlNode n, String orElse) {
+        String v = n.string(orElse).toUpperCase(java.util.Locale.ROOT);
+        if (!CONSISTENCY.contains(v)) {
+            throw n.error("unknown consistency level '" + v + "' (expected one of " + new java.util.TreeSet<>(CONSISTENCY) + ")");
+        }
+        return v;
     }
 }
