@@ -46,6 +46,10 @@ import dev.scalegram.social.TagWorker;
 import dev.scalegram.social.Tasks;
 import dev.scalegram.social.UseCases;
 import dev.scalegram.tasks.InProcessTransport;
+import dev.scalegram.tasks.RabbitTaskConsumer;
+import dev.scalegram.tasks.RabbitTransport;
+import dev.scalegram.tasks.TaskHandler;
+import dev.scalegram.tasks.TaskTransport;
 import dev.scalegram.tasks.TaskRelay;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
@@ -57,6 +61,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
@@ -75,6 +80,7 @@ public final class Scalegram implements AutoCloseable {
     private WebServer web;
     private TaskRelay relay;
     private InProcessTransport transport;
+    private RabbitTaskConsumer consumer;
     private Graph graph;
     private Shards shards;
     private PrometheusMeterRegistry registry;
@@ -137,17 +143,33 @@ public final class Scalegram implements AutoCloseable {
         FanOut fanOut = new FanOut(graph, feeds, t.feed(), author -> graph.objGet(author)
                 .filter(a -> a.type() == ObjectType.ACCOUNT).map(a -> a.as(Account.class).pulled()).orElse(false));
         FollowWorker follows = new FollowWorker(graph, feeds, activity, t.feed());
-        transport = new InProcessTransport()
-                .register(Graph.inverseTaskKind(), graph::applyInverse)
-                .register(FanOut.FANOUT, fanOut::fanOut)
-                .register(FanOut.UNFANOUT, fanOut::unFanOut)
-                .register(FanOut.PULL_MIGRATE, fanOut::migrateToPull)
-                .register(Tasks.AFTER_FOLLOW, follows::afterFollow)
-                .register(Tasks.AFTER_UNFOLLOW, follows::afterUnfollow)
-                .register(Tasks.NOTIFY, new NotifyWorker(activity)::notify)
-                .register(Tasks.TAG, new TagWorker(graph)::tag);
-        closeInReverse.add(transport);
-        relay = new TaskRelay(shards, transport, t.tasks(), registry).start();
+        Map<String, TaskHandler> handlers = new LinkedHashMap<>();
+        handlers.put(Graph.inverseTaskKind(), graph::applyInverse);
+        handlers.put(FanOut.FANOUT, fanOut::fanOut);
+        handlers.put(FanOut.UNFANOUT, fanOut::unFanOut);
+        handlers.put(FanOut.PULL_MIGRATE, fanOut::migrateToPull);
+        handlers.put(Tasks.AFTER_FOLLOW, follows::afterFollow);
+        handlers.put(Tasks.AFTER_UNFOLLOW, follows::afterUnfollow);
+        handlers.put(Tasks.NOTIFY, new NotifyWorker(activity)::notify);
+        handlers.put(Tasks.TAG, new TagWorker(graph)::tag);
+        TaskTransport taskTransport;
+        String rabbitUri = t.localRegion().map(Topology.RegionConfig::rabbitmqUri).orElse(null);
+        if (rabbitUri != null) {
+            // The relay publishes with confirms; this process also consumes (every app server is a worker too).
+            RabbitTransport rabbit = new RabbitTransport(new RabbitTransport.Options(rabbitUri, 64,
+                    t.tasks().maxAttempts(), Duration.ofMillis(t.tasks().baseBackoffMillis())));
+            closeInReverse.add(rabbit);
+            consumer = rabbit.consume(handlers);
+            closeInReverse.add(consumer);
+            taskTransport = rabbit;
+            LOG.info("tasks go through RabbitMQ at " + rabbitUri.replaceAll("//[^@/]*@", "//"));
+        } else {
+            transport = new InProcessTransport();
+            handlers.forEach(transport::register);
+            closeInReverse.add(transport);
+            taskTransport = transport;
+        }
+        relay = new TaskRelay(shards, taskTransport, t.tasks(), registry).start();
         closeInReverse.add(relay);
         if (t.tasks().repairIntervalSeconds() > 0) {
             InverseRepair repair = new InverseRepair(graph);
@@ -277,7 +299,29 @@ public final class Scalegram implements AutoCloseable {
 
     /** Waits until every queued asynchronous task (fan-out, inverses, notifications) has run. */
     public boolean awaitTasks(long timeoutMillis) {
-        return relay.awaitIdle(timeoutMillis);
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        if (consumer == null) {
+            return relay.awaitIdle(timeoutMillis);
+        }
+        // With a broker, "done" means published (relay idle) and consumed (queues empty, no handler running), twice
+        // in a row: a message between the broker and our handler shows in neither count for a moment.
+        int quiet = 0;
+        while (System.currentTimeMillis() < deadline) {
+            if (relay.awaitIdle(Math.max(1, deadline - System.currentTimeMillis())) && consumer.idle()) {
+                if (++quiet == 3) {
+                    return true;
+                }
+            } else {
+                quiet = 0;
+            }
+            try {
+                Thread.sleep(30);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
     }
 
     @Override

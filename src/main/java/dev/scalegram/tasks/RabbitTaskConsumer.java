@@ -53,6 +53,7 @@ public final class RabbitTaskConsumer implements AutoCloseable {
         }
     };
     private final RabbitConnector connector;
+    private final java.util.concurrent.atomic.AtomicLong running = new java.util.concurrent.atomic.AtomicLong();
     private volatile Channel channel;
 
     RabbitTaskConsumer(RabbitTransport transport, Map<String, TaskHandler> handlers) {
@@ -77,9 +78,17 @@ public final class RabbitTaskConsumer implements AutoCloseable {
             consumerTags.add(ch.basicConsume(queue.name(), false, new DefaultConsumer(ch) {
                 @Override
                 public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties props, byte[] body) {
+                    running.incrementAndGet();
                     try {
-                        executor.execute(() -> run(handler, env.getDeliveryTag(), props, body));
+                        executor.execute(() -> {
+                            try {
+                                run(handler, env.getDeliveryTag(), props, body);
+                            } finally {
+                                running.decrementAndGet();
+                            }
+                        });
                     } catch (RejectedExecutionException closing) {
+                        running.decrementAndGet();
                         // Left unacked: the broker redelivers it when this consumer's connection closes.
                     }
                 }
@@ -91,6 +100,27 @@ public final class RabbitTaskConsumer implements AutoCloseable {
                 }
             }));
         }
+    }
+
+    /**
+     * True when no handler is running and every work queue is empty (tasks waiting in a retry holding queue do not
+     * count, as backed-off rows do not count for the relay). For tests and tools that wait for "everything done".
+     */
+    public boolean idle() {
+        Channel ch = channel;
+        if (running.get() != 0 || ch == null || !ch.isOpen()) {
+            return running.get() == 0 && ch != null;
+        }
+        try {
+            for (String kind : handlers.keySet()) {
+                if (ch.messageCount(transport.workQueue(kind).name()) > 0) {
+                    return false;
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return running.get() == 0;
     }
 
     private static void declare(Channel ch, RabbitTransport.QueueSpec q) throws IOException {
