@@ -68,6 +68,8 @@ public final class TaskRelay implements AutoCloseable {
     private final Counter failed;
     private final Counter unavailable;
     private volatile boolean stopping;
+    // Closed by close(): a thread blocked reading notifications does not notice an interrupt, but does a closed socket.
+    private final List<Connection> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public TaskRelay(Shards shards, TaskTransport transport, TasksConfig config, MeterRegistry registry) {
         this.shards = shards;
@@ -134,6 +136,7 @@ public final class TaskRelay implements AutoCloseable {
                 }
                 LOG.log(Level.WARNING, "relay for " + server + " failed; retrying in 1 s: " + e.getMessage(), e);
                 closeQuietly(listener);
+                listeners.remove(listener);
                 listener = null;
                 sleep(1000);
             }
@@ -181,6 +184,7 @@ public final class TaskRelay implements AutoCloseable {
         try (Statement st = c.createStatement()) {
             st.execute("LISTEN " + Outbox.CHANNEL);
         }
+        listeners.add(c);
         return c;
     }
 
@@ -433,6 +437,7 @@ public final class TaskRelay implements AutoCloseable {
         for (Thread t : threads) {
             t.interrupt();
         }
+        listeners.forEach(TaskRelay::closeQuietly);
         for (Thread t : threads) {
             try {
                 t.join(5000);
