@@ -97,6 +97,8 @@ public final class MemcachedLeaseCache implements LeaseCache {
     private static final byte[] INVALIDATE = ascii(" I T");
     private static final byte[] QUIET_THEN_MN = ascii(" q\r\nmn\r\n");
     private static final byte[] GET = ascii("get ");
+    /** noreply, so that the one reply is {@code MN}: flush_all's own {@code OK} is not a reply the reader knows. */
+    private static final byte[] FLUSH_ALL_THEN_MN = ascii("flush_all noreply\r\nmn\r\n");
 
     private final MetaConnectionPool pool;
 
@@ -216,6 +218,29 @@ public final class MemcachedLeaseCache implements LeaseCache {
             c.put(MD).key(key).put(QUIET_THEN_MN);
             c.flush();
             return untilMn(c);
+        });
+    }
+
+    /** One round trip that does nothing ({@code mn}, answered {@code MN}): a health check. */
+    void ping() {
+        call(c -> {
+            c.put(MN);
+            c.flush();
+            expect(c.read(), Code.MN);
+            return null;
+        });
+    }
+
+    /**
+     * Empties the server ({@code flush_all}): for a pool taking a server back after an outage, when the values it
+     * still holds may have missed invalidations.
+     */
+    void flushAll() {
+        call(c -> {
+            c.put(FLUSH_ALL_THEN_MN);
+            c.flush();
+            expect(c.read(), Code.MN);
+            return null;
         });
     }
 

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 /** The {@code scalegram} command line. */
 @Command(name = "scalegram", mixinStandardHelpOptions = true, version = "Scalegram 0.1.0",
         description = "Instagram's backend infrastructure behind a Mastodon-compatible API.",
-        subcommands = {Main.Serve.class})
+        subcommands = {Main.Serve.class, ShardsCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

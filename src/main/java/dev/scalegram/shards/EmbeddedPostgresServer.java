@@ -44,8 +44,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setServerConfig("fsync", "on")
                     .setServerConfig("max_connections", "300")
                     .setServerConfig("shared_buffers", "128MB")
-                    .setServerConfig("max_wal_senders", "10")
+                    // Logical replication: the change stream for regions, and ShardMove's copy of a shard. A move
+                    // uses a slot and a sender for its subscription plus one per table being copied at the time.
                     .setServerConfig("wal_level", "logical")
+                    .setServerConfig("max_wal_senders", "20")
+                    .setServerConfig("max_replication_slots", "20")
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .start();
             LOG.info(() -> "embedded PostgreSQL listening on 127.0.0.1:" + pg.getPort() + ", data in " + dataDir);

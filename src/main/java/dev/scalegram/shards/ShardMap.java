@@ -8,17 +8,36 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Which physical server holds each logical shard. Immutable: a shard move publishes a new map. */
+/**
+ * Which physical server holds each logical shard. Immutable: a shard move publishes a new map with a higher
+ * {@link #version()}. The map built from a topology is only the initial placement (version 0); the live map is the one
+ * {@link ShardDirectory} keeps in PostgreSQL, which {@link Shards} loads and follows.
+ */
 public final class ShardMap {
 
+    private final long version;
     private final int logicalShards;
     private final List<String> servers;
     private final int[] serverOfShard;
 
-    private ShardMap(int logicalShards, List<String> servers, int[] serverOfShard) {
+    private ShardMap(long version, int logicalShards, List<String> servers, int[] serverOfShard) {
+        this.version = version;
         this.logicalShards = logicalShards;
         this.servers = List.copyOf(servers);
         this.serverOfShard = serverOfShard;
+    }
+
+    /** A map read from the directory: {@code serverOf[s]} names shard s's server, one of {@code servers}. */
+    static ShardMap of(long version, List<String> servers, String[] serverOf) {
+        int[] map = new int[serverOf.length];
+        for (int s = 0; s < serverOf.length; s++) {
+            map[s] = servers.indexOf(serverOf[s]);
+            if (map[s] < 0) {
+                throw new IllegalArgumentException("the shard map puts logical shard " + s + " on server '"
+                        + serverOf[s] + "', which the topology does not list (servers: " + servers + ")");
+            }
+        }
+        return new ShardMap(version, serverOf.length, servers, map);
     }
 
     public static ShardMap from(Topology topology) {
@@ -38,7 +57,7 @@ public final class ShardMap {
             for (int s = 0; s < l; s++) {
                 map[s] = (int) ((long) s * names.size() / l);
             }
-            return new ShardMap(l, names, map);
+            return new ShardMap(0, l, names, map);
         }
         Arrays.fill(map, -1);
         for (Topology.ShardRange r : ranges) {
@@ -61,7 +80,12 @@ public final class ShardMap {
                 throw new IllegalArgumentException("logical shard " + s + " is not mapped to any server");
             }
         }
-        return new ShardMap(l, names, map);
+        return new ShardMap(0, l, names, map);
+    }
+
+    /** 0 for a topology's initial placement; the directory's versions start at 1 and grow by one per move. */
+    public long version() {
+        return version;
     }
 
     public int logicalShards() {

@@ -50,6 +50,11 @@ public final class ShardMigrations {
         return migrated;
     }
 
+    /** Creates (or migrates) one logical shard's schema on one server: the first step of moving it there. */
+    static void migrate(DataSource ds, int shard) {
+        flyway(ds, shard).migrate();
+    }
+
     private static void migrate(DataSource ds, List<Integer> shards) {
         int threads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors() * 2));
         try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
@@ -84,9 +89,10 @@ public final class ShardMigrations {
         Set<Integer> done = new HashSet<>();
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             List<String> schemas = new ArrayList<>();
+            // Only live shard schemas: a moved-away copy (shard_0042_moved_...) keeps its history but is not a shard.
             try (ResultSet rs = st.executeQuery("""
                     SELECT table_schema FROM information_schema.tables
-                    WHERE table_schema LIKE 'shard\\_%' AND table_name = 'flyway_schema_history'""")) {
+                    WHERE table_schema ~ '^shard_[0-9]+$' AND table_name = 'flyway_schema_history'""")) {
                 while (rs.next()) {
                     schemas.add(rs.getString(1));
                 }

@@ -2,6 +2,7 @@ package dev.scalegram.tasks;
 
 import dev.scalegram.config.Topology.TasksConfig;
 import dev.scalegram.json.Json;
+import dev.scalegram.shards.ShardMap;
 import dev.scalegram.shards.ShardSql;
 import dev.scalegram.shards.Shards;
 import io.micrometer.core.instrument.Counter;
@@ -38,6 +39,10 @@ import org.postgresql.PGNotification;
  * last allowed failure moves the row to {@code dead_tasks}. A {@link TransportUnavailableException} (the broker never
  * took the task) is not a failed attempt: the claim's attempt is given back and the row retried after a short backoff
  * that grows while the outage lasts, so an outage of any length dead-letters nothing.
+ *
+ * <p>Logical shards move between servers: each server's thread takes its list of shards from the live shard map and
+ * takes it again whenever the map's version changes, so a moved shard is scanned where it now lives. Every server of
+ * the topology gets a thread, also one holding no shard yet, since a shard may move there.
  */
 public final class TaskRelay implements AutoCloseable {
 
@@ -88,25 +93,29 @@ public final class TaskRelay implements AutoCloseable {
     }
 
     public TaskRelay start() {
-        for (Map.Entry<String, List<Integer>> e : shards.map().shardsByServer().entrySet()) {
-            if (e.getValue().isEmpty()) {
-                continue;
-            }
-            Thread t = Thread.ofPlatform().daemon().name("relay-" + e.getKey())
-                    .start(() -> loop(e.getKey(), e.getValue()));
+        for (String server : shards.map().servers()) {
+            Thread t = Thread.ofPlatform().daemon().name("relay-" + server).start(() -> loop(server));
             threads.add(t);
         }
         return this;
     }
 
-    private void loop(String server, List<Integer> serverShards) {
+    private void loop(String server) {
         Connection listener = null;
-        Set<Integer> mine = new java.util.HashSet<>(serverShards);
+        ShardMap map = null;
+        List<Integer> serverShards = List.of();
+        Set<Integer> mine = Set.of();
         Set<Integer> pending = new LinkedHashSet<>();
         long nextScan = System.nanoTime();
         int scans = 0;
         while (!stopping) {
             try {
+                if (map != shards.map()) {
+                    map = shards.map();
+                    serverShards = map.shardsByServer().get(server);
+                    mine = new java.util.HashSet<>(serverShards);
+                    nextScan = System.nanoTime(); // a shard that just arrived may hold rows no notification announced
+                }
                 if (listener == null || listener.isClosed()) {
                     listener = listen(server);
                     nextScan = System.nanoTime(); // notifications may have been missed while not listening
@@ -133,6 +142,11 @@ public final class TaskRelay implements AutoCloseable {
             } catch (Exception e) {
                 if (stopping) {
                     break;
+                }
+                if (map != shards.map()) {
+                    // A shard moved under this pass (its schema left this server): take the new map and go on.
+                    LOG.fine(() -> "relay for " + server + " follows a new shard map: " + e.getMessage());
+                    continue;
                 }
                 LOG.log(Level.WARNING, "relay for " + server + " failed; retrying in 1 s: " + e.getMessage(), e);
                 closeQuietly(listener);

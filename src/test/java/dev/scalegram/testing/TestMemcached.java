@@ -29,6 +29,7 @@ public final class TestMemcached implements AutoCloseable {
     private final int port;
     private final Path log;
     private volatile Process process;
+    private volatile boolean paused;
 
     private TestMemcached(int port, Path log) {
         this.port = port;
@@ -70,6 +71,10 @@ public final class TestMemcached implements AutoCloseable {
         if (p == null) {
             return;
         }
+        if (paused) {
+            signal(p, "CONT"); // a stopped process cannot act on SIGTERM
+            paused = false;
+        }
         p.destroy();
         try {
             if (!p.waitFor(5, TimeUnit.SECONDS)) {
@@ -79,6 +84,51 @@ public final class TestMemcached implements AutoCloseable {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Kills the server with SIGKILL, as a crash would: no chance to close its connections cleanly. {@link #restart()}
+     * brings an empty one back on the same port.
+     */
+    public void kill9() {
+        Process p = process;
+        process = null;
+        paused = false;
+        if (p == null) {
+            return;
+        }
+        p.destroyForcibly(); // SIGKILL on Linux
+        try {
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("memcached on port " + port + " survived SIGKILL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Freezes the server with SIGSTOP: it keeps its data and its port, and the kernel still accepts connections, but
+     * nothing is answered, like a host behind a partition. {@link #resume()} lets it go on.
+     */
+    public void pause() {
+        Process p = process;
+        if (p == null) {
+            throw new IllegalStateException("memcached on port " + port + " is not running");
+        }
+        signal(p, "STOP");
+        paused = true;
+    }
+
+    /** Undoes {@link #pause()}. */
+    public void resume() {
+        Process p = process;
+        if (p == null) {
+            throw new IllegalStateException("memcached on port " + port + " is not running");
+        }
+        signal(p, "CONT");
+        paused = false;
     }
 
     /** Stops the server and starts an empty one on the same port. */
@@ -169,6 +219,20 @@ public final class TestMemcached implements AutoCloseable {
                     throw new IllegalStateException(e);
                 }
             }
+        }
+    }
+
+    private static void signal(Process p, String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start();
+            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + p.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

@@ -40,7 +40,12 @@ public final class TestStack implements AutoCloseable {
      * transport's handlers (its consumers need {@link #graph}); the stack closes it.
      */
     public TestStack(int logicalShards, Topology.TasksConfig tasks, TaskTransport relayTransport) {
-        topology = TestPostgres.topology(logicalShards).withTasks(tasks);
+        this(TestPostgres.topology(logicalShards).withTasks(tasks), relayTransport);
+    }
+
+    /** Over a topology of the test's own (several servers, say), migrated here; null means the in-process transport. */
+    public TestStack(Topology topology, TaskTransport relayTransport) {
+        this.topology = topology;
         shards = new Shards(ShardMap.from(topology), topology.postgres().servers(), registry);
         ShardMigrations.migrateAll(shards);
         cache = new InProcessLeaseCache();
