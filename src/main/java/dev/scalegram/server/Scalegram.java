@@ -9,9 +9,14 @@ import dev.scalegram.cache.CacheMetrics;
 import dev.scalegram.cache.CacheSettings;
 import dev.scalegram.cache.InProcessLeaseCache;
 import dev.scalegram.cache.LeaseCache;
+import dev.scalegram.cache.MemcachedPool;
 import dev.scalegram.cache.ReadThrough;
 import dev.scalegram.config.Topology;
 import dev.scalegram.feed.ActivityStore;
+import dev.scalegram.feed.CassandraActivityStore;
+import dev.scalegram.feed.CassandraFeedConfig;
+import dev.scalegram.feed.CassandraFeedStore;
+import dev.scalegram.feed.CassandraSession;
 import dev.scalegram.feed.FanOut;
 import dev.scalegram.feed.FeedStore;
 import dev.scalegram.feed.HomeFeed;
@@ -122,15 +127,35 @@ public final class Scalegram implements AutoCloseable {
         }
 
         Topology.CacheConfig cc = t.cache();
-        LeaseCache cache = new InProcessLeaseCache(cc.maxEntries());
+        Topology.RegionConfig region = t.localRegion().orElse(null);
+        LeaseCache cache;
+        if (region != null && region.memcached() != null) {
+            cache = new MemcachedPool(region.memcached().servers().stream().map(Topology.HostPort::address).toList(),
+                    region.memcached().gutter().stream().map(Topology.HostPort::address).toList(),
+                    MemcachedPool.Options.defaults(), registry);
+            LOG.info("lease cache: memcached " + region.memcached().servers() + ", gutter " + region.memcached().gutter());
+        } else {
+            cache = new InProcessLeaseCache(cc.maxEntries());
+        }
         closeInReverse.add(cache);
         ReadThrough readThrough = new ReadThrough(cache, new CacheSettings(cc.leases(), Duration.ofSeconds(cc.ttlSeconds()),
                 Duration.ofMillis(cc.leaseTtlMillis()), Duration.ofSeconds(cc.staleTtlSeconds()),
                 Duration.ofMillis(cc.maxWaitMillis())), new CacheMetrics(registry));
         graph = new Graph(shards, readThrough);
 
-        FeedStore feeds = new PgFeedStore(shards, t.feed().cap());
-        ActivityStore activity = new PgActivityStore(shards);
+        FeedStore feeds;
+        ActivityStore activity;
+        if (region != null && region.cassandra() != null) {
+            CassandraSession cassandra = CassandraSession.open(CassandraFeedConfig.from(region.cassandra()));
+            closeInReverse.add(cassandra);
+            feeds = new CassandraFeedStore(cassandra, t.feed().cap());
+            activity = new CassandraActivityStore(cassandra);
+            LOG.info("home feeds and activity: Cassandra " + region.cassandra().contactPoints() + " (local DC "
+                    + region.cassandra().localDc() + ")");
+        } else {
+            feeds = new PgFeedStore(shards, t.feed().cap());
+            activity = new PgActivityStore(shards);
+        }
         Hydrator hydrator = new Hydrator(graph);
         BlobStore blobs = new BlobStore(o.dataDir().resolve("media"));
         Authenticate authenticate = new Authenticate(graph);
@@ -153,7 +178,7 @@ public final class Scalegram implements AutoCloseable {
         handlers.put(Tasks.NOTIFY, new NotifyWorker(activity)::notify);
         handlers.put(Tasks.TAG, new TagWorker(graph)::tag);
         TaskTransport taskTransport;
-        String rabbitUri = t.localRegion().map(Topology.RegionConfig::rabbitmqUri).orElse(null);
+        String rabbitUri = region == null ? null : region.rabbitmqUri();
         if (rabbitUri != null) {
             // The relay publishes with confirms; this process also consumes (every app server is a worker too).
             RabbitTransport rabbit = new RabbitTransport(new RabbitTransport.Options(rabbitUri, 64,
