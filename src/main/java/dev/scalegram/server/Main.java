@@ -1,5 +1,7 @@
 package dev.scalegram.server;
 
+import dev.scalegram.bench.BenchCommand;
+import dev.scalegram.bench.LoadgenCommand;
 import dev.scalegram.config.Topology;
 import dev.scalegram.config.TopologyFile;
 import java.nio.file.Path;
@@ -11,7 +13,8 @@ import picocli.CommandLine.Option;
 /** The {@code scalegram} command line. */
 @Command(name = "scalegram", mixinStandardHelpOptions = true, version = "Scalegram 0.1.0",
         description = "Instagram's backend infrastructure behind a Mastodon-compatible API.",
-        subcommands = {Main.Serve.class, ShardsCommand.class})
+        subcommands = {Main.Serve.class, ShardsCommand.class, ClusterCommand.class, BenchCommand.class,
+                LoadgenCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

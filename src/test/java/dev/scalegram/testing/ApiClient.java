@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
@@ -42,23 +43,52 @@ public final class ApiClient {
 
     private final URI base;
     private final String token;
+    /** Null for one server; else the servers requests take turns on. */
+    private final Rotation rotation;
 
     public ApiClient(URI base) {
-        this(base, null);
+        this(base, null, null);
     }
 
-    private ApiClient(URI base, String token) {
+    private ApiClient(URI base, String token, Rotation rotation) {
         this.base = base;
         this.token = token;
+        this.rotation = rotation;
     }
 
     public static ApiClient local(int port) {
         return new ApiClient(URI.create("http://127.0.0.1:" + port + "/"));
     }
 
-    /** The same server with {@code bearer} as the access token; null for none. */
+    /**
+     * A client of several servers of one deployment: each request (including those of every {@link #as} copy, and
+     * absolute URLs such as Link headers that point at any of them) goes to the next server in turn.
+     */
+    public static ApiClient alternating(List<URI> bases) {
+        if (bases.isEmpty()) {
+            throw new IllegalArgumentException("no servers");
+        }
+        return new ApiClient(bases.getFirst(), null, new Rotation(List.copyOf(bases), new AtomicInteger()));
+    }
+
+    /** The same server(s) with {@code bearer} as the access token; null for none. */
     public ApiClient as(String bearer) {
-        return new ApiClient(base, bearer);
+        return new ApiClient(base, bearer, rotation);
+    }
+
+    /** Round robin over servers, shared by every copy of one client. */
+    private record Rotation(List<URI> bases, AtomicInteger next) {
+        /** {@code uri} moved to the next server, if it names one of them; other URLs are left alone. */
+        URI retarget(URI uri) {
+            boolean ours = bases.stream().anyMatch(b -> b.getScheme().equals(uri.getScheme())
+                    && b.getRawAuthority().equals(uri.getRawAuthority()));
+            if (!ours) {
+                return uri;
+            }
+            URI to = bases.get(Math.floorMod(next.getAndIncrement(), bases.size()));
+            return URI.create(to.getScheme() + "://" + to.getRawAuthority() + uri.getRawPath()
+                    + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
+        }
     }
 
     public URI base() {
@@ -164,7 +194,8 @@ public final class ApiClient {
      * With {@code expectContinue} the body is sent only after the server's 100 Continue, so a server that refuses
      * the body up front (413) is heard instead of racing the upload.
      */
-    public Response send(String method, URI uri, String contentType, byte[] body, boolean expectContinue) {
+    public Response send(String method, URI target, String contentType, byte[] body, boolean expectContinue) {
+        URI uri = rotation == null ? target : rotation.retarget(target);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
                 .expectContinue(expectContinue);
         if (token != null) {

@@ -275,6 +275,11 @@ public final class CassandraNode {
     private static List<String> command(Options o, Path java) {
         Path conf = o.dataDir().resolve("conf");
         List<String> cmd = new ArrayList<>();
+        // A session of its own (setsid execs in place, so the pid stays the JVM's): a node that `cluster up` leaves
+        // running must not get the Ctrl-C of the terminal that started it.
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            cmd.add("/usr/bin/setsid");
+        }
         cmd.add(java.toString());
         // A small initial heap keeps the resident size down on small machines; the maximum sizes the memtables.
         cmd.add("-Xms" + Math.min(256, o.heapMb()) + "m");
@@ -443,7 +448,7 @@ public final class CassandraNode {
     }
 
     /** The pid in the data dir's pid file, when that process is alive and really is a node of this data dir. */
-    private static OptionalLong livePid(Path dataDir) {
+    static OptionalLong livePid(Path dataDir) {
         Path file = dataDir.resolve(PID_FILE);
         long pid;
         try {

@@ -1,0 +1,88 @@
+package dev.scalegram.bench;
+
+import dev.scalegram.json.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Just enough of a Mastodon client to set a scenario up (an app, an account, a post) and to time the API. Requests
+ * run on virtual threads; HTTP/1.1 keeps connections alive between requests.
+ */
+final class HttpApi implements AutoCloseable {
+
+    private final URI base;
+    private final HttpClient http;
+
+    HttpApi(URI base) {
+        this.base = base;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .build();
+    }
+
+    URI uri(String path) {
+        return base.resolve(path.startsWith("/") ? path.substring(1) : path);
+    }
+
+    /** GET; the status code, the body discarded unread. For timing. */
+    int getStatus(URI uri) throws IOException, InterruptedException {
+        HttpRequest r = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .header("Accept", "application/json").GET().build();
+        return http.send(r, HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    JsonNode getJson(String path, String token) throws IOException, InterruptedException {
+        return send(request(path, token).GET());
+    }
+
+    JsonNode postJson(String path, String token, Object body) throws IOException, InterruptedException {
+        return send(request(path, token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))));
+    }
+
+    JsonNode postForm(String path, String token, String... kv) throws IOException, InterruptedException {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < kv.length; i += 2) {
+            if (!b.isEmpty()) {
+                b.append('&');
+            }
+            b.append(URLEncoder.encode(kv[i], StandardCharsets.UTF_8)).append('=')
+                    .append(URLEncoder.encode(kv[i + 1], StandardCharsets.UTF_8));
+        }
+        return send(request(path, token).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(b.toString())));
+    }
+
+    private HttpRequest.Builder request(String path, String token) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30))
+                .header("Accept", "application/json");
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return b;
+    }
+
+    private JsonNode send(HttpRequest.Builder b) throws IOException, InterruptedException {
+        HttpRequest r = b.build();
+        HttpResponse<String> res = http.send(r, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        if (res.statusCode() != 200) {
+            throw new IOException(r.method() + " " + r.uri() + " answered " + res.statusCode() + ": " + res.body());
+        }
+        return Json.tree(res.body());
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+}
