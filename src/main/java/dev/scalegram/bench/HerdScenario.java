@@ -97,8 +97,7 @@ final class HerdScenario implements Scenario {
                     // The writes run on this platform thread (a direct executor), not on virtual threads: the
                     // readers keep every carrier busy, and the writer's schedule must not depend on getting one.
                     writeResult[0] = LoadGenerator.of("herd/" + mode + "/writes", Duration.ZERO,
-                            warmup.plus(measured).plusSeconds(2)).with(LoadGenerator.Ticker.SYSTEM, Runnable::run)
-                            .openLoop(p.number("invalidations_per_second"), 1,
+                            warmup.plus(measured).plusSeconds(2)).inline().openLoop(p.number("invalidations_per_second"), 1,
                             () -> {
                                 long k = writes.getAndIncrement();
                                 long liker = Dataset.likerId((int) (k / 2 % 1_000_000), logical, postMillis);
@@ -118,16 +117,23 @@ final class HerdScenario implements Scenario {
             double[] before = new double[8];
             double[] after = new double[8];
             long[] inv = new long[2];
-            LoadGenerator.Result reads = LoadGenerator.of("herd/" + mode + "/reads", warmup, measured)
-                    .progressTo(ctx.log())
-                    .onMeasure(() -> {
-                        inv[0] = invalidations.get();
-                        snapshot(server, before);
-                    }, () -> {
-                        inv[1] = invalidations.get();
-                        snapshot(server, after);
-                    })
-                    .closedLoop(p.integer("clients"), () -> graph.assocCount(status, Relation.LIKED_BY));
+            LoadGenerator.Result reads;
+            try {
+                reads = LoadGenerator.of("herd/" + mode + "/reads", warmup, measured)
+                        .progressTo(ctx.log())
+                        .onMeasure(() -> {
+                            inv[0] = invalidations.get();
+                            snapshot(server, before);
+                        }, () -> {
+                            inv[1] = invalidations.get();
+                            snapshot(server, after);
+                        })
+                        .closedLoop(p.integer("clients"), () -> graph.assocCount(status, Relation.LIKED_BY));
+            } catch (RuntimeException | InterruptedException e) {
+                writer.interrupt(); // do not leave it writing to a server that is about to stop
+                writer.join();
+                throw e;
+            }
             writer.join();
             if (writerFailed.get() != null) {
                 throw writerFailed.get();

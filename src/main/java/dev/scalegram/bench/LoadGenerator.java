@@ -116,6 +116,15 @@ public final class LoadGenerator {
         return this;
     }
 
+    /**
+     * Open-loop requests run on the scheduling thread itself instead of on virtual threads, so at most one runs at a
+     * time: for a writer whose schedule must not wait for a carrier thread that a closed loop keeps busy.
+     */
+    LoadGenerator inline() {
+        this.executor = Runnable::run;
+        return this;
+    }
+
     /** For tests: a fake clock, and the executor open-loop requests run on (a direct one makes a run deterministic). */
     LoadGenerator with(Ticker t, Executor e) {
         this.ticker = t;

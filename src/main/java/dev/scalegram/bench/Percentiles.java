@@ -18,7 +18,7 @@ final class Percentiles {
         m.put("p90_us", 90.0);
         m.put("p99_us", 99.0);
         m.put("p99_9_us", 99.9);
-        return m;
+        return java.util.Collections.unmodifiableMap(m);
     }
 
     /** The value at {@code percentile} (0-100) in microseconds; 0 for an empty histogram. */
