@@ -129,20 +129,7 @@ final class YamlNode {
     }
 
     int integer(int orElse, int min, int max) {
-        if (!present()) {
-            return orElse;
-        }
-        String v = scalar();
-        int n;
-        try {
-            n = Integer.parseInt(v.trim().replace("_", ""));
-        } catch (NumberFormatException e) {
-            throw error("expected a whole number, got '" + v + "'");
-        }
-        if (n < min || n > max) {
-            throw error("must be between " + min + " and " + max + ", got " + n);
-        }
-        return n;
+        return (int) longValue(orElse, min, max);
     }
 
     long longValue(long orElse, long min, long max) {

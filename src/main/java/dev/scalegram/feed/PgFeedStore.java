@@ -31,7 +31,7 @@ public final class PgFeedStore implements FeedStore {
 
     @Override
     public void addToFeeds(Collection<Long> readerIds, long statusId, long authorId) {
-        byShard(readerIds).forEach((shard, readers) -> shards.transaction(shard, (c, sql) -> {
+        ScalegramId.byShard(readerIds).forEach((shard, readers) -> shards.transaction(shard, (c, sql) -> {
             try (PreparedStatement ps = c.prepareStatement(sql.of("""
                     INSERT INTO {s}.feed_items (reader_id, status_id, author_id)
                     SELECT r, ?, ? FROM unnest(?::bigint[]) AS r ON CONFLICT DO NOTHING"""))) {
@@ -90,7 +90,7 @@ public final class PgFeedStore implements FeedStore {
 
     @Override
     public void removeFromFeeds(Collection<Long> readerIds, long statusId) {
-        byShard(readerIds).forEach((shard, readers) -> shards.read(shard, (c, sql) -> {
+        ScalegramId.byShard(readerIds).forEach((shard, readers) -> shards.read(shard, (c, sql) -> {
             try (PreparedStatement ps = c.prepareStatement(
                     sql.of("DELETE FROM {s}.feed_items WHERE reader_id = ANY(?) AND status_id = ?"))) {
                 ps.setArray(1, c.createArrayOf("bigint", readers.toArray()));
@@ -139,11 +139,4 @@ public final class PgFeedStore implements FeedStore {
         });
     }
 
-    static Map<Integer, List<Long>> byShard(Collection<Long> ids) {
-        Map<Integer, List<Long>> out = new LinkedHashMap<>();
-        for (long id : ids) {
-            out.computeIfAbsent(ScalegramId.shard(id), k -> new ArrayList<>()).add(id);
-        }
-        return out;
-    }
 }

@@ -95,7 +95,7 @@ public final class Graph {
             idOfKey.put(k, id);
         }
         Map<String, GraphObject> got = cache.getMany(keys, OBJECT_CODEC, missing -> {
-            Map<Integer, List<Long>> byShard = byShard(missing.stream().map(idOfKey::get).toList());
+            Map<Integer, List<Long>> byShard = ScalegramId.byShard(missing.stream().map(idOfKey::get).toList());
             Map<String, GraphObject> loaded = new HashMap<>();
             byShard.forEach((shard, shardIds) -> shards.read(shard, (c, sql) -> {
                 try (PreparedStatement ps = c.prepareStatement(
@@ -142,7 +142,7 @@ public final class Graph {
         Map<String, Long> got = cache.getMany(new ArrayList<>(idOfKey.keySet()), Codec.LONG, missing -> {
             Map<String, Long> loaded = new HashMap<>();
             missing.forEach(k -> loaded.put(k, 0L));
-            byShard(missing.stream().map(idOfKey::get).toList()).forEach((shard, ids) -> shards.read(shard, (c, sql) -> {
+            ScalegramId.byShard(missing.stream().map(idOfKey::get).toList()).forEach((shard, ids) -> shards.read(shard, (c, sql) -> {
                 try (PreparedStatement ps = c.prepareStatement(
                         sql.of("SELECT id1, n FROM {s}.counts WHERE type = ? AND id1 = ANY(?)"))) {
                     ps.setShort(1, (short) r.code());
@@ -218,7 +218,7 @@ public final class Graph {
         Map<String, Long> got = cache.getMany(new ArrayList<>(id1OfKey.keySet()), Codec.LONG, missing -> {
             Map<String, Long> loaded = new HashMap<>();
             missing.forEach(k -> loaded.put(k, 0L));
-            byShard(missing.stream().map(id1OfKey::get).toList()).forEach((shard, ids) -> shards.read(shard, (c, sql) -> {
+            ScalegramId.byShard(missing.stream().map(id1OfKey::get).toList()).forEach((shard, ids) -> shards.read(shard, (c, sql) -> {
                 try (PreparedStatement ps = c.prepareStatement(
                         sql.of("SELECT id1 FROM {s}.assocs WHERE type = ? AND id2 = ? AND id1 = ANY(?)"))) {
                     ps.setShort(1, (short) r.code());
@@ -369,13 +369,6 @@ public final class Graph {
         return GraphTx.INVERSE_TASK;
     }
 
-    private static Map<Integer, List<Long>> byShard(Collection<Long> ids) {
-        Map<Integer, List<Long>> out = new LinkedHashMap<>();
-        for (long id : ids) {
-            out.computeIfAbsent(ScalegramId.shard(id), k -> new ArrayList<>()).add(id);
-        }
-        return out;
-    }
 
     static final Codec<GraphObject> OBJECT_CODEC = new Codec<>() {
         @Override

@@ -60,6 +60,15 @@ public final class ScalegramId {
         return millis << (SHARD_BITS + SEQ_BITS);
     }
 
+    /** Groups ids by the logical shard they name, keeping their order within each shard: one query per shard. */
+    public static java.util.Map<Integer, java.util.List<Long>> byShard(java.util.Collection<Long> ids) {
+        java.util.Map<Integer, java.util.List<Long>> out = new java.util.LinkedHashMap<>();
+        for (long id : ids) {
+            out.computeIfAbsent(shard(id), k -> new java.util.ArrayList<>()).add(id);
+        }
+        return out;
+    }
+
     /** Parses an id as clients send it (a decimal string); empty on anything that is not a positive 64-bit number. */
     public static java.util.OptionalLong parse(String s) {
         if (s == null || s.isEmpty() || s.length() > 19) {
