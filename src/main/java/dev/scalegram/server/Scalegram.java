@@ -88,6 +88,8 @@ public final class Scalegram implements AutoCloseable {
     private RabbitTaskConsumer consumer;
     private Graph graph;
     private Shards shards;
+    private FeedStore feeds;
+    private Topology topology;
     private PrometheusMeterRegistry registry;
 
     private Scalegram() {}
@@ -105,6 +107,7 @@ public final class Scalegram implements AutoCloseable {
 
     private void boot(ServeOptions o) {
         Topology t = o.topology();
+        topology = t;
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
         List<Topology.PgServer> servers = new ArrayList<>();
@@ -143,7 +146,6 @@ public final class Scalegram implements AutoCloseable {
                 Duration.ofMillis(cc.maxWaitMillis())), new CacheMetrics(registry));
         graph = new Graph(shards, readThrough);
 
-        FeedStore feeds;
         ActivityStore activity;
         if (region != null && region.cassandra() != null) {
             CassandraSession cassandra = CassandraSession.open(CassandraFeedConfig.from(region.cassandra()));
@@ -312,6 +314,16 @@ public final class Scalegram implements AutoCloseable {
 
     public Graph graph() {
         return graph;
+    }
+
+    /** The home feed store this server writes and reads (PostgreSQL or Cassandra, per the topology). */
+    public FeedStore feeds() {
+        return feeds;
+    }
+
+    /** The topology this server was started with. */
+    public Topology topology() {
+        return topology;
     }
 
     public InProcessTransport transport() {
