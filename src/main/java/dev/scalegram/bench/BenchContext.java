@@ -23,4 +23,54 @@ record BenchContext(Path workDir, URI target, Topology topology, Params params, 
     BenchServer startServer(String name, Topology t) {
         return BenchServer.start(t, workDir.resolve(name + "-" + ProcessHandle.current().pid()), log);
     }
+
+    /** Writes a dataset into a server's storage before the server serves; returns what the scenario needs of it. */
+    @FunctionalInterface
+    interface Seeder<T> {
+        T seed(dev.scalegram.server.Scalegram storage) throws Exception;
+    }
+
+    /** A dataset and the server that serves it. Closing stops the server (if the bench started it). */
+    record Served<T>(T data, ServerUnderTest server) implements AutoCloseable {
+        @Override
+        public void close() {
+            server.close();
+        }
+    }
+
+    /**
+     * Seeds {@code t}'s storage with {@code seeder}, then starts a server on it (or, with {@code --target}, uses
+     * that one) for the scenario to measure over HTTP.
+     */
+    <T> Served<T> serve(String name, Topology t, Seeder<T> seeder) throws Exception {
+        // For now: in this JVM, seeding through the same server that then serves.
+        BenchServer s = startServer(name, t);
+        try {
+            T data = seeder.seed(s.app());
+            return new Served<>(data, new ServerUnderTest() {
+                @Override
+                public URI base() {
+                    return s.base();
+                }
+
+                @Override
+                public long peakRssBytes() {
+                    return -1;
+                }
+
+                @Override
+                public String describe() {
+                    return "embedded, in the bench's JVM";
+                }
+
+                @Override
+                public void close() {
+                    s.close();
+                }
+            });
+        } catch (Exception | Error e) {
+            s.close();
+            throw e;
+        }
+    }
 }

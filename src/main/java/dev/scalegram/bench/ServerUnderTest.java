@@ -1,0 +1,27 @@
+package dev.scalegram.bench;
+
+import java.net.URI;
+
+/**
+ * The server a scenario measures over HTTP: one the bench started (and stops on {@link #close()}), or a running one
+ * named with {@code --target}. Scenarios that only send requests use this and nothing else, so they run the same
+ * against the embedded server and against a {@code cluster up} topology.
+ */
+interface ServerUnderTest extends AutoCloseable {
+
+    /** The base URL, ending in {@code /}. */
+    URI base();
+
+    /**
+     * The server process's peak resident set size so far (VmHWM), in bytes, or -1 when it cannot be known. Read from
+     * the server's own {@code /metrics}, so it works for a server the bench did not start.
+     */
+    long peakRssBytes();
+
+    /** What the server is, for the result's params: "embedded, child process pid 1234", a URL, a topology file. */
+    String describe();
+
+    /** Stops the server if the bench started it; a no-op for a {@code --target}. */
+    @Override
+    void close();
+}
