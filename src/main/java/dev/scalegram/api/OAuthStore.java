@@ -23,7 +23,8 @@ import java.util.Set;
 public final class OAuthStore {
 
     static final String CLIENTS = "client";
-    static final String TOKENS = "token";
+    /** The names namespace of access tokens (public for bulk loaders that write token rows themselves). */
+    public static final String TOKENS = "token";
     static final String CODES = "code";
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -169,7 +170,8 @@ public final class OAuthStore {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
-    static String digest(String s) {
+    /** SHA-256 in hex: what is stored of a secret (public for bulk loaders that write token rows themselves). */
+    public static String digest(String s) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {

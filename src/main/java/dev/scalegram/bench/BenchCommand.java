@@ -3,27 +3,43 @@ package dev.scalegram.bench;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code scalegram bench SCENARIO}: runs one benchmark scenario and writes {@code DIR/SCENARIO.json} and
- * {@code DIR/SCENARIO.svg}. With no {@code --target} it starts its own embedded server (and removes its data after).
+ * {@code DIR/SCENARIO.svg}. With no {@code --target} it starts its own servers (and removes their data after).
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Run a benchmark scenario and write DIR/SCENARIO.json and DIR/SCENARIO.svg.",
-                "Scenarios:",
-                "  counter  like count of a post with 1.2M likes: count(*) vs the denormalized count through the cache",
-                "  herd     one hot key read by 500 clients, invalidated 50 times a second, leases on vs off",
-                "Each starts its own embedded server (a real PostgreSQL 18 under DIR/work, removed afterwards) and "
-                        + "takes about 2 minutes on 2 cores. See docs/benchmarks.md."})
+@Command(name = "bench", mixinStandardHelpOptions = true, modelTransformer = BenchCommand.ListScenarios.class,
+        description = "Run a benchmark scenario and write DIR/SCENARIO.json and DIR/SCENARIO.svg.")
 public final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "counter | herd")
+    /** The help lists every scenario with its summary, from {@link Scenario#all()}, so it cannot go stale. */
+    static final class ListScenarios implements CommandLine.IModelTransformer {
+        @Override
+        public CommandLine.Model.CommandSpec transform(CommandLine.Model.CommandSpec spec) {
+            List<String> lines = new ArrayList<>(List.of(spec.usageMessage().description()));
+            lines.add("Scenarios:");
+            int w = Scenario.all().stream().mapToInt(s -> s.name().length()).max().orElse(8);
+            for (Scenario s : Scenario.all()) {
+                lines.add(String.format("  %-" + w + "s  %s", s.name(), s.summary()));
+            }
+            lines.add("With no --target, each seeds its data and starts its own server on a real PostgreSQL 18 under "
+                    + "DIR/work (removed afterwards): counter and herd in the bench's JVM, the others as a child "
+                    + "process. Each takes about 2-3 minutes on 2 cores. See docs/benchmarks.md.");
+            spec.usageMessage().description(lines.toArray(String[]::new));
+            return spec;
+        }
+    }
+
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "a scenario name (listed above)")
     String scenario;
 
     @Option(names = "--out", defaultValue = "bench-results", paramLabel = "DIR",
@@ -31,13 +47,17 @@ public final class BenchCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--target", paramLabel = "URL",
-            description = "measure a running server instead of starting one (not supported yet by counter and herd: "
-                    + "they measure in-process paths too)")
+            description = "measure this running server instead of starting one. The scenario still seeds its "
+                    + "dataset first, into the target's storage: give --topology too, the topology the target runs "
+                    + "on (e.g. --target http://localhost:8081 --topology docs/cluster.default.yaml after "
+                    + "./scalegram cluster up). The target's request limit still applies (the bench's own servers "
+                    + "run without it): raise limits.requests_per_5min or set it to 0 if requests answer 429. Not "
+                    + "for counter and herd: they time in-process paths")
     URI target;
 
     @Option(names = "--topology", paramLabel = "FILE",
-            description = "start the bench's server on this topology instead of the embedded one (not supported yet "
-                    + "by counter and herd)")
+            description = "seed and start the bench's server on this topology instead of the embedded one (with "
+                    + "--target: the topology the target runs on). Not for counter and herd")
     Path topology;
 
     @Option(names = {"-p", "--param"}, paramLabel = "NAME=VALUE",
@@ -51,8 +71,7 @@ public final class BenchCommand implements Callable<Integer> {
         Scenario s = Scenario.named(scenario);
         if (s == null) {
             log.println("bench: no scenario '" + scenario + "' (known: "
-                    + String.join(", ", Scenario.all().stream().map(Scenario::name).toList())
-                    + "; timeline, fanout and mix are planned)");
+                    + String.join(", ", Scenario.all().stream().map(Scenario::name).toList()) + ")");
             return 2;
         }
         BenchResult r;

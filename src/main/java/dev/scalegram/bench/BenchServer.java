@@ -15,20 +15,27 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * A Scalegram process the bench starts for one measurement, with a data dir of its own that is deleted when it
- * stops. A JVM stopped by Ctrl-C still stops its PostgreSQL (a shutdown hook), so a bench leaves nothing running.
+ * A Scalegram server the bench starts in its own JVM, for one measurement or to seed a dataset, with a data dir of its
+ * own that is deleted when it stops (unless a child server is to serve that data next). A JVM stopped by Ctrl-C still
+ * stops its PostgreSQL (a shutdown hook), so a bench leaves nothing running.
  */
 final class BenchServer implements AutoCloseable {
 
     private final Scalegram app;
     private final Path dataDir;
+    private final boolean keepData;
     private final Thread hook;
     private boolean closed;
 
-    private BenchServer(Scalegram app, Path dataDir) {
+    private BenchServer(Scalegram app, Path dataDir, boolean keepData) {
         this.app = app;
         this.dataDir = dataDir;
-        this.hook = new Thread(this::stop, "bench-server-stop");
+        this.keepData = keepData;
+        // Stopped by Ctrl-C, nothing will serve the data any more: remove it even when it was to be kept.
+        this.hook = new Thread(() -> {
+            stop();
+            deleteTree(dataDir);
+        }, "bench-server-stop");
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
@@ -47,12 +54,17 @@ final class BenchServer implements AutoCloseable {
     }
 
     static BenchServer start(Topology topology, Path dataDir, PrintStream log) {
+        return start(topology, dataDir, log, false);
+    }
+
+    /** @param keepData leave the data dir in place on stop, for the next server to serve (the caller removes it) */
+    static BenchServer start(Topology topology, Path dataDir, PrintStream log, boolean keepData) {
         deleteTree(dataDir); // a run killed with -9 leaves its data behind; start clean
         long t0 = System.nanoTime();
         Scalegram app = Scalegram.start(new ServeOptions(topology, dataDir.toAbsolutePath(), 0));
         log.printf("  server up on port %d in %d ms (data in %s)%n", app.port(), (System.nanoTime() - t0) / 1_000_000,
                 dataDir);
-        return new BenchServer(app, dataDir);
+        return new BenchServer(app, dataDir, keepData);
     }
 
     Scalegram app() {
@@ -78,7 +90,9 @@ final class BenchServer implements AutoCloseable {
         }
         closed = true;
         app.close();
-        deleteTree(dataDir);
+        if (!keepData) {
+            deleteTree(dataDir);
+        }
     }
 
     @Override

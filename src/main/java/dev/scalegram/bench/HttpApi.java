@@ -41,6 +41,28 @@ final class HttpApi implements AutoCloseable {
         return http.send(r, HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
+    /** GET as the holder of {@code token} (null: anonymous); the status code, the body discarded unread. For timing. */
+    int getStatus(URI uri, String token) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .header("Accept", "application/json");
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    /** POST a form as the holder of {@code token}; the status code, the body discarded unread. For timing. */
+    int postFormStatus(URI uri, String token, String... kv) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .header("Accept", "application/json")
+                .header("Content-Type", "application/x-www-form-urlencoded");
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.POST(HttpRequest.BodyPublishers.ofString(form(kv))).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
     JsonNode getJson(String path, String token) throws IOException, InterruptedException {
         return send(request(path, token).GET());
     }
@@ -51,6 +73,11 @@ final class HttpApi implements AutoCloseable {
     }
 
     JsonNode postForm(String path, String token, String... kv) throws IOException, InterruptedException {
+        return send(request(path, token).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form(kv))));
+    }
+
+    private static String form(String... kv) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < kv.length; i += 2) {
             if (!b.isEmpty()) {
@@ -59,8 +86,7 @@ final class HttpApi implements AutoCloseable {
             b.append(URLEncoder.encode(kv[i], StandardCharsets.UTF_8)).append('=')
                     .append(URLEncoder.encode(kv[i + 1], StandardCharsets.UTF_8));
         }
-        return send(request(path, token).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(b.toString())));
+        return b.toString();
     }
 
     private HttpRequest.Builder request(String path, String token) {

@@ -4,9 +4,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One benchmark. A scenario says which parameters it takes and runs against what its {@link BenchContext} offers: for
- * now always a server the bench starts in this process; later also a remote {@code --target} or a
- * {@code --topology} of real servers, for the scenarios that declare they can.
+ * One benchmark. A scenario says which parameters it takes and runs against what its {@link BenchContext} offers: a
+ * server in the bench's own JVM (for in-process paths), or a server it measures over HTTP only
+ * ({@link BenchContext#serve}): a child process the bench starts, on the embedded topology or a {@code --topology}, or
+ * a running {@code --target}, for the scenarios that declare they can.
  */
 interface Scenario {
 
@@ -34,7 +35,8 @@ interface Scenario {
     record Outcome(Map<String, Object> results, Map<String, Object> ratios, SvgChart chart) {}
 
     static List<Scenario> all() {
-        return List.of(new CounterScenario(), new HerdScenario());
+        return List.of(new CounterScenario(), new HerdScenario(), new TimelineScenario(), new FanoutScenario(),
+                new MixScenario());
     }
 
     static Scenario named(String name) {

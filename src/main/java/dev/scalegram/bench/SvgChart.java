@@ -9,20 +9,42 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Grouped bar charts as a standalone SVG, one or more panels side by side under a title. Written by hand because a
- * plotting library would be a large dependency for a few rectangles; the output is plain SVG that browsers and GitHub
- * show as is. A panel can use a logarithmic axis, for values that differ by orders of magnitude.
+ * Charts as a standalone SVG, one or more panels side by side under a title: grouped bars ({@link Panel}) or lines
+ * over a numeric x axis with optional horizontal limit lines ({@link LinePanel}). Written by hand because a plotting
+ * library would be a large dependency for a few rectangles; the output is plain SVG that browsers and GitHub show as
+ * is. An axis can be logarithmic, for values that differ by orders of magnitude.
  */
 final class SvgChart {
 
+    /** What one panel draws. */
+    sealed interface Plot permits Panel, LinePanel {}
+
     /** One bar per category, in one colour. */
     record Series(String name, List<Double> values) {}
+
+    /** One point of a line. */
+    record Point(double x, double y) {}
+
+    /** Points joined in the order given, in one colour, with a marker on each. */
+    record Line(String name, List<Point> points) {}
+
+    /** A horizontal dashed line across the plot at {@code y}, labelled (a latency limit, say). */
+    record Threshold(String label, double y) {}
+
+    /**
+     * Lines over a numeric x axis. On a log axis, points at or below zero are left out (they have no place on it).
+     *
+     * @param thresholds horizontal reference lines; they count when the y axis is sized
+     */
+    record LinePanel(String title, String xLabel, String yLabel, boolean logX, boolean logY, List<Line> lines,
+                     List<Threshold> thresholds) implements Plot {}
 
     /**
      * @param categories the groups along the x axis; {@code \n} breaks a label into lines
      * @param series the bars in each group (every series has one value per category)
      */
-    record Panel(String title, String yLabel, boolean logScale, List<String> categories, List<Series> series) {
+    record Panel(String title, String yLabel, boolean logScale, List<String> categories, List<Series> series)
+            implements Plot {
         Panel {
             for (Series s : series) {
                 if (s.values().size() != categories.size()) {
@@ -43,9 +65,9 @@ final class SvgChart {
 
     private final String title;
     private final String subtitle;
-    private final List<Panel> panels;
+    private final List<Plot> panels;
 
-    SvgChart(String title, String subtitle, List<Panel> panels) {
+    SvgChart(String title, String subtitle, List<? extends Plot> panels) {
         if (panels.isEmpty()) {
             throw new IllegalArgumentException("a chart needs a panel");
         }
@@ -70,7 +92,10 @@ final class SvgChart {
             text(s, w / 2.0, 46, "middle", 11, "normal", "#666", subtitle, "subtitle");
         }
         for (int i = 0; i < panels.size(); i++) {
-            panel(s, panels.get(i), i * PANEL_W);
+            switch (panels.get(i)) {
+                case Panel p -> panel(s, p, i * PANEL_W);
+                case LinePanel p -> linePanel(s, p, i * PANEL_W);
+            }
         }
         s.append("</svg>\n");
         return s.toString();
@@ -140,21 +165,109 @@ final class SvgChart {
         s.append("</g>\n");
     }
 
+    private void linePanel(StringBuilder s, LinePanel p, int x0) {
+        double left = x0 + LEFT;
+        double right = x0 + PANEL_W - RIGHT;
+        double top = TOP;
+        double bottom = H - BOTTOM;
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (Line l : p.lines()) {
+            for (Point pt : shown(p, l)) {
+                xs.add(pt.x());
+                ys.add(pt.y());
+            }
+        }
+        p.thresholds().forEach(t -> ys.add(t.y()));
+        Axis xAxis = Axis.of(xs, p.logX()).denser();
+        Axis yAxis = Axis.of(ys, p.logY()).denser();
+
+        s.append("<g class=\"panel\">\n");
+        text(s, (left + right) / 2, 74, "middle", 13, "bold", "#333", p.title(), "panel-title");
+        for (double t : yAxis.ticks) {
+            double y = bottom - yAxis.fraction(t) * (bottom - top);
+            s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                    + "stroke=\"#e3e3e3\"/>%n", left, y, right, y));
+            text(s, left - 6, y + 4, "end", 11, "normal", "#555", format(t), "tick");
+        }
+        for (double t : xAxis.ticks) {
+            double x = left + xAxis.fraction(t) * (right - left);
+            s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                    + "stroke=\"#f0f0f0\"/>%n", x, top, x, bottom));
+            text(s, x, bottom + 16, "middle", 11, "normal", "#555", format(t), "x-tick");
+        }
+        s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>%n",
+                left, top, left, bottom));
+        s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>%n",
+                left, bottom, right, bottom));
+        double yMid = (top + bottom) / 2;
+        s.append(String.format(Locale.ROOT, "<text class=\"y-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+                + "font-size=\"12\" fill=\"#333\" transform=\"rotate(-90 %.1f %.1f)\">%s</text>%n",
+                x0 + 18.0, yMid, x0 + 18.0, yMid, escape(p.yLabel() + (p.logY() ? " (log scale)" : ""))));
+        text(s, (left + right) / 2, bottom + 40, "middle", 12, "normal", "#333",
+                p.xLabel() + (p.logX() ? " (log scale)" : ""), "x-label");
+
+        for (Threshold t : p.thresholds()) {
+            double y = bottom - yAxis.fraction(t.y()) * (bottom - top);
+            s.append(String.format(Locale.ROOT, "<line class=\"threshold\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                    + "y2=\"%.1f\" stroke=\"#c0392b\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>%n",
+                    left, y, right, y));
+            text(s, right - 4, y - 5, "end", 11, "normal", "#c0392b", t.label(), "threshold-label");
+        }
+        for (int k = 0; k < p.lines().size(); k++) {
+            Line l = p.lines().get(k);
+            String colour = COLOURS[k % COLOURS.length];
+            StringBuilder pts = new StringBuilder();
+            List<Point> shown = shown(p, l);
+            for (Point pt : shown) {
+                pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", left + xAxis.fraction(pt.x()) * (right - left),
+                        bottom - yAxis.fraction(pt.y()) * (bottom - top)));
+            }
+            s.append(String.format(Locale.ROOT, "<polyline class=\"line\" points=\"%s\" fill=\"none\" stroke=\"%s\" "
+                    + "stroke-width=\"2\"><title>%s</title></polyline>%n", pts.toString().trim(), colour,
+                    escape(l.name())));
+            for (Point pt : shown) {
+                s.append(String.format(Locale.ROOT, "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" "
+                        + "fill=\"%s\"><title>%s</title></circle>%n", left + xAxis.fraction(pt.x()) * (right - left),
+                        bottom - yAxis.fraction(pt.y()) * (bottom - top), colour,
+                        escape(l.name() + ": " + format(pt.x()) + ", " + format(pt.y()))));
+            }
+        }
+        double lx = left;
+        for (int k = 0; k < p.lines().size(); k++) {
+            s.append(String.format(Locale.ROOT, "<rect class=\"legend\" x=\"%.1f\" y=\"%.1f\" width=\"10\" "
+                    + "height=\"10\" fill=\"%s\"/>%n", lx, top - 22, COLOURS[k % COLOURS.length]));
+            String name = p.lines().get(k).name();
+            text(s, lx + 14, top - 13, "start", 11, "normal", "#333", name, "legend-label");
+            lx += 34 + 7 * name.length();
+        }
+        s.append("</g>\n");
+    }
+
+    private static List<Point> shown(LinePanel p, Line l) {
+        return l.points().stream().filter(pt -> (!p.logX() || pt.x() > 0) && (!p.logY() || pt.y() > 0)
+                && Double.isFinite(pt.x()) && Double.isFinite(pt.y())).toList();
+    }
+
     /** Where values sit on a panel's y axis, and its ticks. */
     private record Axis(boolean log, double lo, double hi, List<Double> ticks) {
         static Axis of(Panel p) {
+            List<Double> values = new ArrayList<>();
+            p.series().forEach(s -> values.addAll(s.values()));
+            return of(values, p.logScale());
+        }
+
+        static Axis of(List<Double> values, boolean logScale) {
             double max = 0;
             double minPositive = Double.MAX_VALUE;
-            for (Series s : p.series()) {
-                for (double v : s.values()) {
-                    max = Math.max(max, v);
-                    if (v > 0) {
-                        minPositive = Math.min(minPositive, v);
-                    }
+            for (double v : values) {
+                max = Math.max(max, v);
+                if (v > 0) {
+                    minPositive = Math.min(minPositive, v);
                 }
             }
             List<Double> ticks = new ArrayList<>();
-            if (p.logScale()) {
+            if (logScale) {
                 if (max <= 0) {
                     return new Axis(true, 1, 10, List.of(1.0, 10.0));
                 }
@@ -186,6 +299,22 @@ final class SvgChart {
                 ticks.add(t);
             }
             return new Axis(false, 0, hi, ticks);
+        }
+
+        /** On a log axis of at most three decades, ticks at 1, 2 and 5 of each decade, to place a point by. */
+        Axis denser() {
+            if (!log || Math.log10(hi / lo) > 3.01) {
+                return this;
+            }
+            List<Double> more = new ArrayList<>();
+            for (double d : ticks) {
+                for (double m : new double[] {1, 2, 5}) {
+                    if (d * m <= hi * 1.0001) {
+                        more.add(d * m);
+                    }
+                }
+            }
+            return new Axis(true, lo, hi, more);
         }
 
         /** 0 at the bottom of the plot, 1 at the top. */

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
@@ -134,6 +135,22 @@ public final class CassandraFeedStore implements FeedStore {
             statusIds.add(row.getLong(0));
         }
         requests.forEach(chunks(statusIds), chunk -> cql.executeAsync(writing(deleteIn.bind(readerId, chunk))));
+    }
+
+    @Override
+    public void load(Map<Long, List<FeedItem>> itemsByReader) {
+        // One unlogged batch per reader and CHUNK items: each is a single-partition mutation, the cheapest write.
+        List<Map.Entry<Long, List<FeedItem>>> batches = new ArrayList<>();
+        itemsByReader.forEach((reader, items) -> {
+            for (int i = 0; i < items.size(); i += CHUNK) {
+                batches.add(Map.entry(reader, items.subList(i, Math.min(items.size(), i + CHUNK))));
+            }
+        });
+        requests.forEach(batches, batch -> {
+            BatchStatementBuilder b = BatchStatement.builder(DefaultBatchType.UNLOGGED);
+            batch.getValue().forEach(i -> b.addStatement(insert.bind(batch.getKey(), i.statusId(), i.authorId())));
+            return cql.executeAsync(writing(b.build()));
+        });
     }
 
     @Override

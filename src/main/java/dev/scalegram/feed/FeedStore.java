@@ -3,6 +3,7 @@ package dev.scalegram.feed;
 import dev.scalegram.ids.Page;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /** Per-reader home feeds, newest first, capped to the newest N items. Every write is idempotent. */
 public interface FeedStore {
@@ -19,4 +20,11 @@ public interface FeedStore {
     void removeAuthor(long readerId, long authorId);
 
     List<FeedItem> page(long readerId, Page page);
+
+    /**
+     * Writes many readers' feeds at once: the path of a bulk loader (a generated dataset), not of the product. Each
+     * reader's items go in as given; the caller keeps every feed within the cap, so nothing is trimmed. Meant for
+     * items not stored yet: the PostgreSQL store loads with COPY, which fails on an item already there.
+     */
+    void load(Map<Long, List<FeedItem>> itemsByReader);
 }

@@ -3,6 +3,7 @@ package dev.scalegram.feed;
 import dev.scalegram.ids.Page;
 import dev.scalegram.ids.ScalegramId;
 import dev.scalegram.shards.Shards;
+import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -11,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 
 /**
  * Home feeds in PostgreSQL, on the reader's shard: the embedded-mode {@link FeedStore}. One statement per shard per
@@ -112,6 +115,37 @@ public final class PgFeedStore implements FeedStore {
             }
             return null;
         });
+    }
+
+    @Override
+    public void load(Map<Long, List<FeedItem>> itemsByReader) {
+        ScalegramId.byShard(itemsByReader.keySet()).forEach((shard, readers) -> shards.transaction(shard, (c, sql) -> {
+            CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI()
+                    .copyIn(sql.of("COPY {s}.feed_items (reader_id, status_id, author_id) FROM STDIN"));
+            try {
+                StringBuilder b = new StringBuilder(1 << 16);
+                for (long reader : readers) {
+                    for (FeedItem i : itemsByReader.get(reader)) {
+                        b.append(reader).append('\t').append(i.statusId()).append('\t').append(i.authorId()).append('\n');
+                        if (b.length() >= 1 << 16) {
+                            send(copy, b);
+                        }
+                    }
+                }
+                send(copy, b);
+                return copy.endCopy();
+            } finally {
+                if (copy.isActive()) {
+                    copy.cancelCopy();
+                }
+            }
+        }));
+    }
+
+    private static void send(CopyIn copy, StringBuilder b) throws java.sql.SQLException {
+        byte[] bytes = b.toString().getBytes(StandardCharsets.US_ASCII);
+        copy.writeToCopy(bytes, 0, bytes.length);
+        b.setLength(0);
     }
 
     @Override

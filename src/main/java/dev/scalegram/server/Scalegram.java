@@ -109,6 +109,7 @@ public final class Scalegram implements AutoCloseable {
         Topology t = o.topology();
         topology = t;
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        dev.scalegram.ops.OpsEndpoints.registerProcessMemory(registry);
 
         List<Topology.PgServer> servers = new ArrayList<>();
         for (Topology.PgServer pg : t.postgres().servers()) {
@@ -269,6 +270,9 @@ public final class Scalegram implements AutoCloseable {
 
         web = WebServer.builder()
                 .port(o.port())
+                // Helidon leaves Nagle on and writes a response in buffer-sized pieces: a response of a few pieces
+                // then waits for the client's delayed ACK, about 40 ms on Linux, on every kept-alive connection.
+                .connectionOptions(c -> c.tcpNoDelay(true))
                 // Bodies are bounded per request by the API (413 with a JSON error), not here, where the answer has no body.
                 .maxPayloadSize(-1)
                 .routing(routing)

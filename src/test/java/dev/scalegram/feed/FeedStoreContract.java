@@ -57,6 +57,23 @@ abstract class FeedStoreContract {
     }
 
     @Test
+    void loadWritesWholeFeedsAsGiven() {
+        FeedStore f = store(1000);
+        long a = id();
+        long b = id();
+        List<FeedItem> first = newestFirst(ids(250), a); // several of the Cassandra store's 100-row batches
+        List<FeedItem> second = newestFirst(ids(3), b);
+        long r1 = id();
+        long r2 = id();
+        f.load(java.util.Map.of(r1, first, r2, second));
+        assertEquals(first, f.page(r1, Page.newest(1000)));
+        assertEquals(second, f.page(r2, Page.newest(10)));
+        long s = id();
+        f.addToFeeds(List.of(r2), s, a);
+        assertEquals(new FeedItem(s, a), f.page(r2, Page.newest(1)).getFirst(), "a loaded feed takes fan-out as usual");
+    }
+
+    @Test
     void maxSinceAndMinIdPageExactlyAsPageApply() {
         FeedStore f = store(100);
         long reader = id();
