@@ -14,7 +14,7 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /** Renders views as Mastodon's entities (Account, Status, MediaAttachment, Notification, Relationship …). */
-final class Entities {
+public final class Entities {
 
     private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
@@ -22,7 +22,7 @@ final class Entities {
     private final String base;
 
     /** @param base the public base URL, e.g. {@code http://localhost:8080} */
-    Entities(String base) {
+    public Entities(String base) {
         this.base = base;
     }
 
@@ -58,7 +58,7 @@ final class Entities {
         return n;
     }
 
-    ObjectNode status(StatusView v) {
+    public ObjectNode status(StatusView v) {
         ObjectNode n = Json.object();
         String id = Long.toString(v.id());
         n.put("id", id);

@@ -42,7 +42,7 @@ final class BenchServer implements AutoCloseable {
     /**
      * The topology the bench runs a server with: {@code base} without the per-client request limit (a load generator
      * is one client sending far more than 7500 requests in 5 minutes) and without the hourly inverse repair scan (the
-     * bulk datasets write only the first end of each edge; a repair pass in the middle would add its own load).
+     * counter's bulk likes write only the first end of each edge; a repair pass in the middle would add its own load).
      */
     static Topology forBench(Topology base) {
         Topology.LimitsConfig l = base.limits();

@@ -42,13 +42,7 @@ final class MixScenario implements Scenario {
     @Override
     public Map<String, Object> defaults() {
         Map<String, Object> d = new LinkedHashMap<>();
-        d.put("users", 10_000);
-        d.put("mean_following", 50);
-        d.put("zipf_exponent", 1.0);
-        d.put("posts_per_user", 5);
-        d.put("mean_likes_per_post", 3);
-        d.put("tokens", 1000);
-        d.put("seed", 42L);
+        SocialDataset.Spec.putDefaults(d);
         d.put("weight_home_timeline", 47);
         d.put("weight_profile", 23);
         d.put("weight_post", 8);
@@ -120,9 +114,7 @@ final class MixScenario implements Scenario {
                 + "on any error, or when under 95% of its offered requests complete. 0 for search_max_rate skips it");
 
         int perUser = p.integer("posts_per_user");
-        SocialDataset.Spec spec = new SocialDataset.Spec(p.integer("users"), p.integer("mean_following"),
-                p.number("zipf_exponent"), perUser, p.integer("mean_likes_per_post"), p.integer("tokens"),
-                ((Number) p.asMap().get("seed")).longValue());
+        SocialDataset.Spec spec = SocialDataset.Spec.from(p);
         long t0 = System.nanoTime();
         try (BenchContext.Served<Network> served = ctx.serve("mix", BenchServer.forBench(ctx.topology()), app -> {
                  SocialDataset.Seeded s = SocialDataset.seed(app, spec, ctx.log());

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.scalegram.api.Entities;
 import dev.scalegram.config.Topology;
 import dev.scalegram.graph.ObjectType;
 import dev.scalegram.graph.Relation;
@@ -11,7 +12,9 @@ import dev.scalegram.ids.ScalegramId;
 import dev.scalegram.json.Json;
 import dev.scalegram.shards.ShardMap;
 import dev.scalegram.social.Account;
+import dev.scalegram.social.AccountView;
 import dev.scalegram.social.Status;
+import dev.scalegram.social.StatusView;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -22,9 +25,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -36,7 +36,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The home timeline done the naive way, kept in the bench code only, as the baseline the real one is measured
@@ -60,8 +59,6 @@ import tools.jackson.databind.node.ObjectNode;
 final class NaiveTimeline implements AutoCloseable {
 
     static final String PATH = "/api/v1/timelines/home";
-    private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
-            .withZone(ZoneOffset.UTC);
 
     /** One status with everything the response shows next to it. */
     record Row(long id, String status, long authorId, String account, long followers, long following, long statuses,
@@ -74,6 +71,7 @@ final class NaiveTimeline implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, String> sqlCache = new ConcurrentHashMap<>();
     private final String base;
+    private final Entities entities;
 
     static {
         // Two settings of the JDK's server, read once when its first server starts. It closes idle connections past
@@ -98,6 +96,7 @@ final class NaiveTimeline implements AutoCloseable {
         http.createContext(PATH, this::handle);
         http.start();
         this.base = "http://127.0.0.1:" + http.getAddress().getPort();
+        this.entities = new Entities(base);
     }
 
     /**
@@ -370,92 +369,19 @@ final class NaiveTimeline implements AutoCloseable {
         }
     }
 
-    /** The rows as Mastodon statuses, with the fields the real API renders (see api.Entities). */
+    /**
+     * The rows as Mastodon statuses, rendered by the API's own {@link Entities} so both implementations answer the
+     * same JSON. The seeded posts carry no media, so none is looked up.
+     */
     ArrayNode render(List<Row> rows) {
         ArrayNode out = Json.MAPPER.createArrayNode();
         for (Row r : rows) {
-            Status s = Json.read(r.status(), Status.class);
-            Account a = Json.read(r.account(), Account.class);
-            String id = Long.toString(r.id());
-            ObjectNode n = out.addObject();
-            n.put("id", id);
-            n.put("uri", base + "/users/" + a.username() + "/statuses/" + id);
-            n.put("url", base + "/@" + a.username() + "/" + id);
-            n.put("created_at", ISO.format(ScalegramId.createdAt(r.id())));
-            ObjectNode acc = n.putObject("account");
-            acc.put("id", Long.toString(r.authorId()));
-            acc.put("username", a.username());
-            acc.put("acct", a.username());
-            acc.put("display_name", a.displayName());
-            acc.put("locked", false);
-            acc.put("bot", false);
-            acc.put("discoverable", true);
-            acc.put("group", false);
-            acc.put("created_at", ISO.format(Instant.ofEpochMilli(a.createdAt() - a.createdAt() % 86_400_000L)));
-            acc.put("note", a.note());
-            acc.put("url", base + "/@" + a.username());
-            acc.put("uri", base + "/users/" + a.username());
-            acc.put("avatar", base + "/static/avatar.png");
-            acc.put("avatar_static", base + "/static/avatar.png");
-            acc.put("header", base + "/static/header.png");
-            acc.put("header_static", base + "/static/header.png");
-            acc.put("followers_count", r.followers());
-            acc.put("following_count", r.following());
-            acc.put("statuses_count", r.statuses());
-            acc.putNull("last_status_at");
-            acc.putArray("emojis");
-            acc.putArray("fields");
-            n.put("content", html(s.text()));
-            n.put("text", s.text());
-            n.put("visibility", "public");
-            n.put("sensitive", false);
-            n.put("spoiler_text", "");
-            ArrayNode media = n.putArray("media_attachments");
-            if (s.mediaIds() != null) {
-                s.mediaIds().forEach(m -> media.addObject().put("id", Long.toString(m)));
-            }
-            n.putNull("application");
-            n.putArray("mentions");
-            ArrayNode tags = n.putArray("tags");
-            for (String t : s.tags() == null ? List.<String>of() : s.tags()) {
-                tags.addObject().put("name", t).put("url", base + "/tags/" + t);
-            }
-            n.putArray("emojis");
-            n.put("reblogs_count", 0);
-            n.put("favourites_count", r.favourites());
-            n.put("replies_count", r.replies());
-            n.putNull("in_reply_to_id");
-            n.putNull("in_reply_to_account_id");
-            n.putNull("reblog");
-            n.putNull("poll");
-            n.putNull("card");
-            n.putNull("language");
-            n.putNull("edited_at");
-            n.put("favourited", r.favourited());
-            n.put("reblogged", false);
-            n.put("muted", false);
-            n.put("bookmarked", r.bookmarked());
-            n.put("pinned", false);
-            n.putArray("filtered");
+            AccountView author = new AccountView(r.authorId(), Json.read(r.account(), Account.class), r.followers(),
+                    r.following(), r.statuses());
+            out.add(entities.status(new StatusView(r.id(), Json.read(r.status(), Status.class), author, List.of(),
+                    r.favourites(), r.replies(), r.favourited(), r.bookmarked())));
         }
         return out;
-    }
-
-    private static String html(String text) {
-        StringBuilder b = new StringBuilder("<p>");
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '<' -> b.append("&lt;");
-                case '>' -> b.append("&gt;");
-                case '&' -> b.append("&amp;");
-                case '"' -> b.append("&quot;");
-                case '\'' -> b.append("&#39;");
-                case '\n' -> b.append("<br>");
-                default -> b.append(c);
-            }
-        }
-        return b.append("</p>").toString();
     }
 
     @Override

@@ -74,7 +74,26 @@ final class SocialDataset {
      * @param seed the random seed: the same spec and seed give the same shape of graph
      */
     record Spec(int users, int meanFollowing, double zipfExponent, int postsPerUser, int meanLikesPerPost, int tokens,
-                long seed) {}
+                long seed) {
+
+        /** A scenario's dataset parameters, with these defaults, in the order its result lists them. */
+        static void putDefaults(Map<String, Object> d) {
+            d.put("users", 10_000);
+            d.put("mean_following", 50);
+            d.put("zipf_exponent", 1.0);
+            d.put("posts_per_user", 5);
+            d.put("mean_likes_per_post", 3);
+            d.put("tokens", 1000);
+            d.put("seed", 42L);
+        }
+
+        /** The spec a scenario's parameters (see {@link #putDefaults}) name. */
+        static Spec from(Params p) {
+            return new Spec(p.integer("users"), p.integer("mean_following"), p.number("zipf_exponent"),
+                    p.integer("posts_per_user"), p.integer("mean_likes_per_post"), p.integer("tokens"),
+                    ((Number) p.asMap().get("seed")).longValue());
+        }
+    }
 
     /**
      * What was written.

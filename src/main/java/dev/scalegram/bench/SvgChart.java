@@ -118,15 +118,7 @@ final class SvgChart {
                     + "stroke=\"#e3e3e3\"/>%n", left, y, right, y));
             text(s, left - 6, y + 4, "end", 11, "normal", "#555", format(t), "tick");
         }
-        // Axes.
-        s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>%n",
-                left, top, left, bottom));
-        s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>%n",
-                left, bottom, right, bottom));
-        double yMid = (top + bottom) / 2;
-        s.append(String.format(Locale.ROOT, "<text class=\"y-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-                + "font-size=\"12\" fill=\"#333\" transform=\"rotate(-90 %.1f %.1f)\">%s</text>%n",
-                x0 + 18.0, yMid, x0 + 18.0, yMid, escape(p.yLabel() + (p.logScale() ? " (log scale)" : ""))));
+        axes(s, x0, left, top, right, bottom, p.yLabel() + (p.logScale() ? " (log scale)" : ""));
 
         int groups = p.categories().size();
         int per = p.series().size();
@@ -196,14 +188,7 @@ final class SvgChart {
                     + "stroke=\"#f0f0f0\"/>%n", x, top, x, bottom));
             text(s, x, bottom + 16, "middle", 11, "normal", "#555", format(t), "x-tick");
         }
-        s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>%n",
-                left, top, left, bottom));
-        s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>%n",
-                left, bottom, right, bottom));
-        double yMid = (top + bottom) / 2;
-        s.append(String.format(Locale.ROOT, "<text class=\"y-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-                + "font-size=\"12\" fill=\"#333\" transform=\"rotate(-90 %.1f %.1f)\">%s</text>%n",
-                x0 + 18.0, yMid, x0 + 18.0, yMid, escape(p.yLabel() + (p.logY() ? " (log scale)" : ""))));
+        axes(s, x0, left, top, right, bottom, p.yLabel() + (p.logY() ? " (log scale)" : ""));
         text(s, (left + right) / 2, bottom + 40, "middle", 12, "normal", "#333",
                 p.xLabel() + (p.logX() ? " (log scale)" : ""), "x-label");
 
@@ -354,6 +339,19 @@ final class SvgChart {
     /** Three significant digits, never in exponent form. */
     private static String trim(double v) {
         return new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
+    }
+
+    /** The two axis lines of a plot area and its rotated y-axis label. */
+    private static void axes(StringBuilder s, double x0, double left, double top, double right, double bottom,
+            String yLabel) {
+        s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>%n",
+                left, top, left, bottom));
+        s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>%n",
+                left, bottom, right, bottom));
+        double yMid = (top + bottom) / 2;
+        s.append(String.format(Locale.ROOT, "<text class=\"y-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+                + "font-size=\"12\" fill=\"#333\" transform=\"rotate(-90 %.1f %.1f)\">%s</text>%n",
+                x0 + 18.0, yMid, x0 + 18.0, yMid, escape(yLabel)));
     }
 
     private static void text(StringBuilder s, double x, double y, String anchor, int size, String weight, String fill,

@@ -50,13 +50,7 @@ final class TimelineScenario implements Scenario {
     @Override
     public Map<String, Object> defaults() {
         Map<String, Object> d = new LinkedHashMap<>();
-        d.put("users", 10_000);
-        d.put("mean_following", 50);
-        d.put("zipf_exponent", 1.0);
-        d.put("posts_per_user", 5);
-        d.put("mean_likes_per_post", 3);
-        d.put("tokens", 1000);
-        d.put("seed", 42L);
+        SocialDataset.Spec.putDefaults(d);
         d.put("timeline_limit", 20);
         d.put("checked_readers", 20);
         d.put("p99_limit_ms", 20.0);
@@ -145,9 +139,7 @@ final class TimelineScenario implements Scenario {
                 + "during its search), the server's JVM, and the whole machine (PostgreSQL and anything else running "
                 + "is the rest)");
 
-        SocialDataset.Spec spec = new SocialDataset.Spec(p.integer("users"), p.integer("mean_following"),
-                p.number("zipf_exponent"), p.integer("posts_per_user"), p.integer("mean_likes_per_post"),
-                p.integer("tokens"), ((Number) p.asMap().get("seed")).longValue());
+        SocialDataset.Spec spec = SocialDataset.Spec.from(p);
         long t0 = System.nanoTime();
         try (BenchContext.Served<Readers> served = ctx.serve("timeline", ctx.topology(), app -> {
             SocialDataset.Seeded s = SocialDataset.seed(app, spec, ctx.log());
