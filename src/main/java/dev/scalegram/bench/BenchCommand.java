@@ -52,12 +52,13 @@ public final class BenchCommand implements Callable<Integer> {
                     + "on (e.g. --target http://localhost:8081 --topology docs/cluster.default.yaml after "
                     + "./scalegram cluster up). The target's request limit still applies (the bench's own servers "
                     + "run without it): raise limits.requests_per_5min or set it to 0 if requests answer 429. Not "
-                    + "for counter and herd: they time in-process paths")
+                    + "for counter and herd: they time in-process paths (give them --topology alone)")
     URI target;
 
     @Option(names = "--topology", paramLabel = "FILE",
             description = "seed and start the bench's server on this topology instead of the embedded one (with "
-                    + "--target: the topology the target runs on). Not for counter and herd")
+                    + "--target: the topology the target runs on). counter and herd run their server in the bench's "
+                    + "JVM on it, so the cache they time is the topology's memcached")
     Path topology;
 
     @Option(names = {"-p", "--param"}, paramLabel = "NAME=VALUE",

@@ -77,6 +77,26 @@ final class BenchContext {
         return BenchServer.start(t, dataDir(name), log);
     }
 
+    /**
+     * What the cache of {@code t} is, for a result's params: the in-process cache, or the memcached pool of its
+     * region.
+     */
+    static String describeCache(Topology t) {
+        return t.localRegion().map(Topology.RegionConfig::memcached)
+                .map(m -> "memcached " + m.servers().stream().map(h -> h.host() + ":" + h.port()).toList()
+                        + " (meta protocol: leases by mg N, invalidation by md I)")
+                .orElse("the in-process lease cache");
+    }
+
+    /**
+     * A username for an account a scenario makes, unique per run: on a topology's databases, which outlive the run,
+     * the previous run's account still holds the plain name.
+     */
+    String username(String base) {
+        return topologyFile == null ? base
+                : base + "_" + Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
+    }
+
     private Path dataDir(String name) {
         return workDir.resolve(name + "-" + ProcessHandle.current().pid());
     }

@@ -19,7 +19,8 @@ final class BenchRunner {
             PrintStream log) throws Exception {
         if (target != null && !s.supportsTarget()) {
             throw new UnsupportedOperationException("--target is not supported for scenario " + s.name()
-                    + ": it times in-process paths that only a server in the bench's own JVM exposes");
+                    + ": it times in-process paths that only a server in the bench's own JVM exposes (--topology FILE "
+                    + "runs that server on the topology's engines)");
         }
         if (topologyFile != null && !s.supportsTopology()) {
             throw new UnsupportedOperationException("--topology is not supported for scenario " + s.name()

@@ -118,6 +118,34 @@ final class Dataset {
         return m;
     }
 
+    /**
+     * Undoes {@link #likes}: deletes the status's {@code LIKED_BY} rows and zeroes its count in one transaction, then
+     * one like and unlike through {@link Graph#write}, so the cached count is invalidated the normal way. For
+     * databases that outlive the run (a topology's); an embedded one is simply removed.
+     */
+    static void removeLikes(Graph graph, long statusId, PrintStream log) {
+        int shard = ScalegramId.shard(statusId);
+        long t0 = System.nanoTime();
+        long deleted = graph.shards().transaction(shard, (c, sql) -> {
+            long n;
+            try (PreparedStatement ps = c.prepareStatement(sql.of("DELETE FROM {s}.assocs WHERE id1 = ? AND type = ?"))) {
+                ps.setLong(1, statusId);
+                ps.setShort(2, (short) Relation.LIKED_BY.code());
+                n = ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql.of("DELETE FROM {s}.counts WHERE id1 = ? AND type = ?"))) {
+                ps.setLong(1, statusId);
+                ps.setShort(2, (short) Relation.LIKED_BY.code());
+                ps.executeUpdate();
+            }
+            return n;
+        });
+        long liker = likerId(0, graph.shards().logicalShards(), ScalegramId.createdAt(statusId).toEpochMilli());
+        graph.write(shard, tx -> tx.assocAdd(statusId, Relation.LIKED_BY, liker));
+        graph.write(shard, tx -> tx.assocDelete(statusId, Relation.LIKED_BY, liker));
+        log.printf("  cleanup: %,d likes deleted in %.1f s%n", deleted, (System.nanoTime() - t0) / 1e9);
+    }
+
     /** Streams rows in COPY's text format, a chunk at a time, printing progress about once a second. */
     private static void copyRows(CopyIn copy, long statusId, int shard, int rows, int logical, long postMillis,
             PrintStream log) throws SQLException {

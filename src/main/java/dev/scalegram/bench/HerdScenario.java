@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -31,10 +33,16 @@ final class HerdScenario implements Scenario {
     }
 
     @Override
+    public boolean supportsTopology() {
+        return true;
+    }
+
+    @Override
     public Map<String, Object> defaults() {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("clients", 500);
         d.put("invalidations_per_second", 50.0);
+        d.put("writer_threads", 8);
         d.put("warmup_seconds", 5.0);
         d.put("seconds", 25.0);
         return d;
@@ -43,12 +51,13 @@ final class HerdScenario implements Scenario {
     @Override
     public Outcome run(BenchContext ctx) throws Exception {
         Params p = ctx.params();
-        p.note("hot_key", "g1:c:{status}:LIKED_BY, read with Graph.assocCount (ReadThrough over the in-process lease "
-                + "cache)");
+        p.note("hot_key", "g1:c:{status}:LIKED_BY, read with Graph.assocCount in the bench's JVM (ReadThrough over "
+                + BenchContext.describeCache(ctx.topology()) + ")");
         p.note("readers", "closed loop on virtual threads, no think time; each parks 1 ns between reads so that all of "
                 + "them, and threads woken by database replies, take turns (see LoadGenerator.closedLoop)");
-        p.note("writer", "one like or unlike at a time through graph.write on a platform thread, on a fixed schedule; "
-                + "each changes the count, so each invalidates the key once (leases: marked stale; no leases: deleted)");
+        p.note("writer", "likes by distinct likers through graph.write on a fixed schedule, on writer_threads platform "
+                + "threads (at most that many in flight); each changes the count, so each invalidates the key once "
+                + "(leases: marked stale; no leases: deleted)");
         p.note("db_loads", "delta of scalegram.cache.loads (keys loaded from PostgreSQL by the read path) over the "
                 + "measured period; nothing else reads through the cache during it");
         Map<String, Object> lease = runOnce(ctx, true);
@@ -78,7 +87,7 @@ final class HerdScenario implements Scenario {
         try (BenchServer server = ctx.startServer("herd-" + mode, t);
              HttpApi api = new HttpApi(server.base())) {
             Graph graph = server.graph();
-            long status = Dataset.post(api, "bench_herd", "The hot post").statusId();
+            long status = Dataset.post(api, ctx.username("bench_herd_" + (leases ? "l" : "n")), "The hot post").statusId();
             int shard = ScalegramId.shard(status);
             int logical = graph.shards().logicalShards();
             long postMillis = ScalegramId.createdAt(status).toEpochMilli();
@@ -86,25 +95,25 @@ final class HerdScenario implements Scenario {
 
             Duration warmup = p.seconds("warmup_seconds");
             Duration measured = p.seconds("seconds");
-            // The writer: like, unlike, like, ... by one liker at a time (one write in flight, so they alternate);
-            // it starts before the readers and runs past their end, so the whole measured period is covered.
+            // The writer: likes by distinct likers, so each one changes the count, on a fixed schedule. It starts before
+            // the readers and runs past their end, so the whole measured period is covered. Writes run on platform
+            // threads, not virtual ones: the readers keep every carrier busy, and the writes' schedule must not depend
+            // on getting one. Several may be in flight: with memcached each write's invalidation queues for a
+            // connection behind the readers, and one at a time could not keep up the rate.
             AtomicLong invalidations = new AtomicLong();
             AtomicReference<Exception> writerFailed = new AtomicReference<>();
             AtomicLong writes = new AtomicLong();
             LoadGenerator.Result[] writeResult = new LoadGenerator.Result[1];
+            int writers = p.integer("writer_threads");
+            ExecutorService writePool = Executors.newFixedThreadPool(writers,
+                    Thread.ofPlatform().name("herd-write-", 0).factory());
             Thread writer = Thread.ofPlatform().name("herd-writer").start(() -> {
                 try {
-                    // The writes run on this platform thread (a direct executor), not on virtual threads: the
-                    // readers keep every carrier busy, and the writer's schedule must not depend on getting one.
                     writeResult[0] = LoadGenerator.of("herd/" + mode + "/writes", Duration.ZERO,
-                            warmup.plus(measured).plusSeconds(2)).inline().openLoop(p.number("invalidations_per_second"), 1,
-                            () -> {
-                                long k = writes.getAndIncrement();
-                                long liker = Dataset.likerId((int) (k / 2 % 1_000_000), logical, postMillis);
-                                boolean changed = graph.write(shard, tx -> k % 2 == 0
-                                        ? tx.assocAdd(status, Relation.LIKED_BY, liker)
-                                        : tx.assocDelete(status, Relation.LIKED_BY, liker));
-                                if (changed) {
+                            warmup.plus(measured).plusSeconds(2)).runOn(writePool)
+                            .openLoop(p.number("invalidations_per_second"), writers, () -> {
+                                long liker = Dataset.likerId((int) writes.getAndIncrement(), logical, postMillis);
+                                if (graph.write(shard, tx -> tx.assocAdd(status, Relation.LIKED_BY, liker))) {
                                     invalidations.incrementAndGet();
                                 }
                             });
@@ -132,9 +141,11 @@ final class HerdScenario implements Scenario {
             } catch (RuntimeException | InterruptedException e) {
                 writer.interrupt(); // do not leave it writing to a server that is about to stop
                 writer.join();
+                writePool.shutdownNow();
                 throw e;
             }
             writer.join();
+            writePool.shutdown();
             if (writerFailed.get() != null) {
                 throw writerFailed.get();
             }

@@ -117,11 +117,11 @@ public final class LoadGenerator {
     }
 
     /**
-     * Open-loop requests run on the scheduling thread itself instead of on virtual threads, so at most one runs at a
-     * time: for a writer whose schedule must not wait for a carrier thread that a closed loop keeps busy.
+     * Open-loop requests run on {@code e} instead of on virtual threads of their own: for a writer whose schedule must
+     * not wait for a carrier thread that a closed loop keeps busy (platform threads, or the scheduling thread itself).
      */
-    LoadGenerator inline() {
-        this.executor = Runnable::run;
+    LoadGenerator runOn(Executor e) {
+        this.executor = e;
         return this;
     }
 
