@@ -36,6 +36,11 @@ final class ChildServer implements AutoCloseable {
 
     /** The launcher's flags (see ./scalegram). */
     static final List<String> JVM_FLAGS = List.of("--enable-native-access=ALL-UNNAMED", "-Xmx1g");
+    /**
+     * Extra JVM flags for the server under test, split on spaces: to profile it while a scenario loads it, e.g.
+     * {@code -XX:StartFlightRecording=filename=/tmp/server.jfr,settings=profile}.
+     */
+    static final String EXTRA_FLAGS_ENV = "SCALEGRAM_BENCH_SERVER_JAVA_OPTS";
     static final String PEAK_RSS = "process_memory_peak_rss_bytes";
     private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
@@ -82,6 +87,11 @@ final class ChildServer implements AutoCloseable {
             }
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.addAll(JVM_FLAGS);
+            String extra = System.getenv(EXTRA_FLAGS_ENV);
+            if (extra != null && !extra.isBlank()) {
+                cmd.addAll(List.of(extra.strip().split("\\s+")));
+                log.println("  server JVM flags from " + EXTRA_FLAGS_ENV + ": " + extra.strip());
+            }
             cmd.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
             cmd.addAll(List.of("-cp", classPath(), "dev.scalegram.server.Main", "serve", "--port",
                     Integer.toString(port), "--data-dir", dataDir.toAbsolutePath().toString(), "--config",
