@@ -4,6 +4,7 @@ import dev.scalegram.feed.Activity;
 import dev.scalegram.ids.ScalegramId;
 import dev.scalegram.json.Json;
 import dev.scalegram.media.Media;
+import dev.scalegram.media.MediaUrls;
 import dev.scalegram.social.AccountView;
 import dev.scalegram.social.StatusView;
 import java.time.Instant;
@@ -20,10 +21,17 @@ public final class Entities {
             .withZone(ZoneOffset.UTC);
 
     private final String base;
+    private final MediaUrls media;
 
-    /** @param base the public base URL, e.g. {@code http://localhost:8080} */
+    /** @param base the public base URL, e.g. {@code http://localhost:8080}; media is served from it too */
     public Entities(String base) {
+        this(base, MediaUrls.sameServer());
+    }
+
+    /** @param media where photos are fetched from (this server or a CDN) */
+    public Entities(String base, MediaUrls media) {
         this.base = base;
+        this.media = media;
     }
 
     static String iso(long epochMillis) {
@@ -106,29 +114,47 @@ public final class Entities {
         return n;
     }
 
+    /**
+     * Mastodon's MediaAttachment: {@code url} is the largest size made (the upload itself is not kept),
+     * {@code preview_url} the 320 px one; {@code meta.original} is the upright photo, {@code meta.small} the preview.
+     * While the sizes are being made both URLs are null, as Mastodon sends them.
+     */
     ObjectNode media(long id, Media m) {
         ObjectNode n = Json.object();
         n.put("id", Long.toString(id));
         n.put("type", "image");
-        n.put("url", base + "/media/" + m.blob());
-        n.put("preview_url", base + "/media/" + m.blob());
+        if (m.processing()) {
+            n.putNull("url");
+            n.putNull("preview_url");
+        } else {
+            n.put("url", media.url(base, m.blob()));
+            n.put("preview_url", media.url(base, m.variant("small").map(Media.Variant::blob).orElse(m.blob())));
+        }
         n.putNull("remote_url");
         n.putNull("text_url");
         ObjectNode meta = n.putObject("meta");
         if (m.width() > 0 && m.height() > 0) {
-            ObjectNode original = meta.putObject("original");
-            original.put("width", m.width());
-            original.put("height", m.height());
-            original.put("size", m.width() + "x" + m.height());
-            original.put("aspect", (double) m.width() / m.height());
+            dimensions(meta.putObject("original"), m.width(), m.height());
         }
+        m.variant("small").ifPresent(v -> dimensions(meta.putObject("small"), v.width(), v.height()));
         if (m.description() == null) {
             n.putNull("description");
         } else {
             n.put("description", m.description());
         }
-        n.putNull("blurhash");
+        if (m.blurhash() == null) {
+            n.putNull("blurhash");
+        } else {
+            n.put("blurhash", m.blurhash());
+        }
         return n;
+    }
+
+    private static void dimensions(ObjectNode n, int width, int height) {
+        n.put("width", width);
+        n.put("height", height);
+        n.put("size", width + "x" + height);
+        n.put("aspect", (double) width / height);
     }
 
     ObjectNode notification(Activity a, AccountView actor, StatusView status) {

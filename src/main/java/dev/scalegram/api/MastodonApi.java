@@ -6,6 +6,7 @@ import dev.scalegram.graph.Graph;
 import dev.scalegram.graph.ObjectType;
 import dev.scalegram.graph.Relation;
 import dev.scalegram.media.Media;
+import dev.scalegram.media.MediaUrls;
 import dev.scalegram.media.UploadMedia;
 import dev.scalegram.social.AccountView;
 import dev.scalegram.social.ReadNotifications;
@@ -32,12 +33,18 @@ public final class MastodonApi {
     private final OAuthStore oauth;
     private final LimitsConfig limits;
     private final Graph graph;
+    private final MediaUrls mediaUrls;
 
-    public MastodonApi(UseCases useCases, OAuthStore oauth, LimitsConfig limits) {
+    public MastodonApi(UseCases useCases, OAuthStore oauth, LimitsConfig limits, MediaUrls mediaUrls) {
         this.u = useCases;
+        this.mediaUrls = mediaUrls;
         this.oauth = oauth;
         this.limits = limits;
         this.graph = useCases.graph();
+    }
+
+    private Entities entities(Exchange x) {
+        return new Entities(x.baseUrl(), mediaUrls);
     }
 
     private io.helidon.webserver.http.Handler h(Consumer<Exchange> body) {
@@ -148,7 +155,7 @@ public final class MastodonApi {
             if (m.ownerId() != me) {
                 throw ApiError.notFound();
             }
-            x.json(new Entities(x.baseUrl()).media(id, m));
+            x.json(entities(x).media(id, m));
         }));
     }
 
@@ -263,32 +270,32 @@ public final class MastodonApi {
         try {
             long id = u.upload().upload(me, file.bytes(), p.string("description"));
             Media m = graph.objGet(id).orElseThrow().as(Media.class);
-            x.json(new Entities(x.baseUrl()).media(id, m));
+            x.json(entities(x).media(id, m));
         } catch (UploadMedia.Rejected e) {
             throw ApiError.unprocessable(e.getMessage());
         }
     }
 
-    private static ObjectNode account(Exchange x, AccountView v) {
-        return new Entities(x.baseUrl()).account(v);
+    private ObjectNode account(Exchange x, AccountView v) {
+        return entities(x).account(v);
     }
 
-    private static ObjectNode status(Exchange x, StatusView v) {
-        return new Entities(x.baseUrl()).status(v);
+    private ObjectNode status(Exchange x, StatusView v) {
+        return entities(x).status(v);
     }
 
-    private static ObjectNode notification(Exchange x, ReadNotifications.Item i) {
-        return new Entities(x.baseUrl()).notification(i.activity(), i.actor(), i.status());
+    private ObjectNode notification(Exchange x, ReadNotifications.Item i) {
+        return entities(x).notification(i.activity(), i.actor(), i.status());
     }
 
-    private static void statuses(Exchange x, ReadTimelines.Result<StatusView> page) {
-        Entities e = new Entities(x.baseUrl());
+    private void statuses(Exchange x, ReadTimelines.Result<StatusView> page) {
+        Entities e = entities(x);
         x.link(page.newest(), page.oldest(), page.items().size());
         x.json(Entities.array(page.items().stream().map(e::status).toList()));
     }
 
-    private static void accounts(Exchange x, ReadTimelines.Result<AccountView> page) {
-        Entities e = new Entities(x.baseUrl());
+    private void accounts(Exchange x, ReadTimelines.Result<AccountView> page) {
+        Entities e = entities(x);
         x.link(page.newest(), page.oldest(), page.items().size());
         x.json(Entities.array(page.items().stream().map(e::account).toList()));
     }

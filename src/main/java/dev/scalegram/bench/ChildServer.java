@@ -423,6 +423,13 @@ final class ChildServer implements AutoCloseable {
         y.append("  base_backoff_millis: ").append(k.baseBackoffMillis()).append('\n');
         y.append("  concurrency: ").append(k.concurrency()).append('\n');
         y.append("  repair_interval_seconds: ").append(k.repairIntervalSeconds()).append('\n');
+        Topology.MediaConfig m = t.media();
+        y.append("media:\n");
+        y.append("  max_pixels: ").append(m.maxPixels()).append('\n');
+        y.append("  processor: ").append(q(m.processor())).append('\n');
+        if (m.cdnBaseUrl() != null) {
+            y.append("  cdn_base_url: ").append(q(m.cdnBaseUrl())).append('\n');
+        }
         if (!t.regions().isEmpty()) {
             y.append("regions:\n");
             for (Topology.RegionConfig r : t.regions()) {

@@ -23,10 +23,17 @@ public record Topology(
         FeedConfig feed,
         LimitsConfig limits,
         TasksConfig tasks,
-        List<RegionConfig> regions) {
+        List<RegionConfig> regions,
+        MediaConfig media) {
 
     public Topology {
         regions = regions == null ? List.of() : List.copyOf(regions);
+        media = media == null ? MediaConfig.defaults() : media;
+    }
+
+    public Topology(String region, int logicalShards, PostgresConfig postgres, CacheConfig cache, FeedConfig feed,
+            LimitsConfig limits, TasksConfig tasks, List<RegionConfig> regions) {
+        this(region, logicalShards, postgres, cache, feed, limits, tasks, regions, MediaConfig.defaults());
     }
 
     /** The engines of this process's region, if the topology names any. */
@@ -43,31 +50,35 @@ public record Topology(
     }
 
     public Topology withPostgres(PostgresConfig pg) {
-        return new Topology(region, logicalShards, pg, cache, feed, limits, tasks, regions);
+        return new Topology(region, logicalShards, pg, cache, feed, limits, tasks, regions, media);
     }
 
     public Topology withCache(CacheConfig c) {
-        return new Topology(region, logicalShards, postgres, c, feed, limits, tasks, regions);
+        return new Topology(region, logicalShards, postgres, c, feed, limits, tasks, regions, media);
     }
 
     public Topology withFeed(FeedConfig f) {
-        return new Topology(region, logicalShards, postgres, cache, f, limits, tasks, regions);
+        return new Topology(region, logicalShards, postgres, cache, f, limits, tasks, regions, media);
     }
 
     public Topology withLimits(LimitsConfig l) {
-        return new Topology(region, logicalShards, postgres, cache, feed, l, tasks, regions);
+        return new Topology(region, logicalShards, postgres, cache, feed, l, tasks, regions, media);
     }
 
     public Topology withTasks(TasksConfig t) {
-        return new Topology(region, logicalShards, postgres, cache, feed, limits, t, regions);
+        return new Topology(region, logicalShards, postgres, cache, feed, limits, t, regions, media);
     }
 
     public Topology withRegions(List<RegionConfig> r) {
-        return new Topology(region, logicalShards, postgres, cache, feed, limits, tasks, r);
+        return new Topology(region, logicalShards, postgres, cache, feed, limits, tasks, r, media);
+    }
+
+    public Topology withMedia(MediaConfig m) {
+        return new Topology(region, logicalShards, postgres, cache, feed, limits, tasks, regions, m);
     }
 
     public Topology withLogicalShards(int l) {
-        return new Topology(region, l, postgres, cache, feed, limits, tasks, regions);
+        return new Topology(region, l, postgres, cache, feed, limits, tasks, regions, media);
     }
 
     /**
@@ -133,6 +144,19 @@ public record Topology(
 
         public static LimitsConfig defaults() {
             return new LimitsConfig(500, 15L * 1024 * 1024, 10, 40, 7500);
+        }
+    }
+
+    /**
+     * The photo pipeline.
+     *
+     * @param maxPixels the most pixels an upload may declare (checked from its header, before anything is decoded)
+     * @param processor {@code auto} (libvips when libvips42 is installed, else ImageIO), {@code vips} or {@code java}
+     * @param cdnBaseUrl where media URLs point, e.g. {@code https://cdn.example.com}; null for this server itself
+     */
+    public record MediaConfig(long maxPixels, String processor, String cdnBaseUrl) {
+        public static MediaConfig defaults() {
+            return new MediaConfig(50_000_000L, "auto", null);
         }
     }
 

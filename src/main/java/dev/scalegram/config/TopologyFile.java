@@ -38,7 +38,8 @@ public final class TopologyFile {
         if (!root.present()) {
             return d;
         }
-        root.only(Set.of("region", "logical_shards", "postgres", "cache", "feed", "limits", "tasks", "regions"));
+        root.only(Set.of("region", "logical_shards", "postgres", "cache", "feed", "limits", "tasks", "regions",
+                "media"));
         String region = root.get("region").string(d.region());
         int shards = root.get("logical_shards").integer(d.logicalShards(), 1, ScalegramId.MAX_SHARDS);
 
@@ -127,6 +128,20 @@ public final class TopologyFile {
                 tk.get("concurrency").integer(dt.concurrency(), 1, 10_000),
                 tk.get("repair_interval_seconds").integer(dt.repairIntervalSeconds(), 0, 30 * 86_400));
 
+        YamlNode md = root.get("media").only(Set.of("max_pixels", "processor", "cdn_base_url"));
+        Topology.MediaConfig dm = d.media();
+        String processor = md.get("processor").string(dm.processor());
+        if (!Set.of("auto", "vips", "java").contains(processor)) {
+            throw md.get("processor").error("expected auto, vips or java, got '" + processor + "'");
+        }
+        String cdn = md.get("cdn_base_url").string(dm.cdnBaseUrl());
+        if (cdn != null && !cdn.matches("https?://[^\\s/]+(/\\S*)?")) {
+            throw md.get("cdn_base_url").error("expected an http(s) URL like https://cdn.example.com, got '" + cdn + "'");
+        }
+        Topology.MediaConfig media = new Topology.MediaConfig(
+                md.get("max_pixels").longValue(dm.maxPixels(), 1, 1L << 40), processor,
+                cdn == null ? null : cdn.replaceAll("/+$", ""));
+
         List<Topology.RegionConfig> regions = new ArrayList<>();
         for (var e : root.get("regions").map().entrySet()) {
             regions.add(region(e.getKey(), e.getValue()));
@@ -134,7 +149,7 @@ public final class TopologyFile {
         if (!regions.isEmpty() && regions.stream().noneMatch(r -> r.name().equals(region))) {
             throw root.get("region").error("region '" + region + "' is not one of the regions listed under regions:");
         }
-        return new Topology(region, shards, pg, cache, feed, limits, tasks, regions);
+        return new Topology(region, shards, pg, cache, feed, limits, tasks, regions, media);
     }
 
     private static Topology.RegionConfig region(String name, YamlNode r) {

@@ -29,6 +29,69 @@ public record ImageHeader(String contentType, String extension, int width, int h
         return Optional.empty();
     }
 
+    /** Pixels the image declares: what decoding it would allocate, known before decoding. */
+    public long pixels() {
+        return (long) width * height;
+    }
+
+    /**
+     * Whether {@code b} holds the whole image: a JPEG's end marker after its first scan, a PNG's chunks up to IEND, a
+     * WebP's RIFF length. Decoders fill a cut-off image with grey and carry on, so this is checked before decoding.
+     */
+    public boolean completeIn(byte[] b) {
+        try {
+            return switch (extension) {
+                case "jpg" -> jpegComplete(b);
+                case "png" -> pngComplete(b);
+                case "webp" -> (ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt(4) & 0xffffffffL) + 8
+                        <= b.length;
+                default -> false;
+            };
+        } catch (IndexOutOfBoundsException truncated) {
+            return false;
+        }
+    }
+
+    private static boolean jpegComplete(byte[] b) {
+        int i = 2;
+        while (i + 4 <= b.length) {
+            if ((b[i] & 0xff) != 0xFF) {
+                return false;
+            }
+            int marker = b[i + 1] & 0xff;
+            if (marker == 0xFF) {
+                i++; // fill byte
+                continue;
+            }
+            if (marker == 0xDA) {
+                // Entropy-coded data escapes 0xFF as FF 00, so FF D9 after the scan starts is the real end marker.
+                for (int k = i + 2; k + 1 < b.length; k++) {
+                    if ((b[k] & 0xff) == 0xFF && (b[k + 1] & 0xff) == 0xD9) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            i += 2 + (((b[i + 2] & 0xff) << 8) | (b[i + 3] & 0xff));
+        }
+        return false;
+    }
+
+    private static boolean pngComplete(byte[] b) {
+        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.BIG_ENDIAN);
+        long i = 8;
+        while (i + 12 <= b.length) {
+            long length = bb.getInt((int) i) & 0xffffffffL;
+            boolean end = b[(int) i + 4] == 'I' && b[(int) i + 5] == 'E' && b[(int) i + 6] == 'N'
+                    && b[(int) i + 7] == 'D';
+            i += 12 + length;
+            if (end) {
+                return i <= b.length;
+            }
+        }
+        return false;
+    }
+
     private static Optional<ImageHeader> jpeg(byte[] b) {
         int i = 2;
         while (i + 9 < b.length) {

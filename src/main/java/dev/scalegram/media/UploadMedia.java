@@ -3,10 +3,14 @@ package dev.scalegram.media;
 import dev.scalegram.graph.Graph;
 import dev.scalegram.graph.ObjectType;
 import dev.scalegram.ids.ScalegramId;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Accepts a photo: checks the declared size and the real type from the file's first bytes (never the client's
- * content type alone), stores the original and records a MEDIA object on the uploader's shard.
+ * Accepts a photo: checks the declared size, the real type from the file's first bytes (never the client's content
+ * type alone), the pixel count from the header (a decompression bomb is never decoded) and that the file is whole;
+ * then makes every size once ({@link ImageProcessor}), stores them content-addressed and records a MEDIA object on
+ * the uploader's shard. The uploaded file itself is not kept: its metadata (location, camera) stays out.
  */
 public final class UploadMedia {
 
@@ -19,15 +23,26 @@ public final class UploadMedia {
 
     private final Graph graph;
     private final BlobStore blobs;
+    private final ImageProcessor images;
     private final long maxBytes;
+    private final long maxPixels;
 
-    public UploadMedia(Graph graph, BlobStore blobs, long maxBytes) {
+    public UploadMedia(Graph graph, BlobStore blobs, ImageProcessor images, long maxBytes, long maxPixels) {
         this.graph = graph;
         this.blobs = blobs;
+        this.images = images;
         this.maxBytes = maxBytes;
+        this.maxPixels = maxPixels;
     }
 
     public long upload(long ownerId, byte[] bytes, String description) {
+        ImageHeader header = check(bytes, description);
+        Media m = store(ownerId, bytes.length, description, images.process(bytes, header));
+        return graph.write(ScalegramId.shard(ownerId), tx -> tx.objAdd(ObjectType.MEDIA, m));
+    }
+
+    /** Everything that can be said about a file without decoding it; throws {@link Rejected} with the reason. */
+    ImageHeader check(byte[] bytes, String description) {
         if (bytes == null || bytes.length == 0) {
             throw new Rejected("Validation failed: File is empty");
         }
@@ -36,11 +51,25 @@ public final class UploadMedia {
         }
         ImageHeader header = ImageHeader.read(bytes)
                 .orElseThrow(() -> new Rejected("Validation failed: File is not a JPEG, PNG or WebP image"));
+        if (header.pixels() > maxPixels) {
+            throw new Rejected("Validation failed: the image is " + header.width() + "x" + header.height()
+                    + " pixels, more than " + maxPixels + " in all");
+        }
+        if (!header.completeIn(bytes)) {
+            throw new Rejected("Validation failed: the image is truncated");
+        }
         if (description != null && description.length() > 1500) {
             throw new Rejected("Validation failed: Description is longer than 1500 characters");
         }
-        String blob = blobs.put(bytes, header.extension());
-        Media m = new Media(ownerId, header.contentType(), bytes.length, blob, description, header.width(), header.height(), 0);
-        return graph.write(ScalegramId.shard(ownerId), tx -> tx.objAdd(ObjectType.MEDIA, m));
+        return header;
+    }
+
+    private Media store(long ownerId, long size, String description, ImageProcessor.Processed p) {
+        List<Media.Variant> variants = new ArrayList<>();
+        for (ImageProcessor.Rendition r : p.renditions()) {
+            variants.add(new Media.Variant(r.size().name(), blobs.put(r.jpeg(), "jpg"), r.width(), r.height()));
+        }
+        return new Media(ownerId, "image/jpeg", size, variants.getLast().blob(), description, p.width(), p.height(), 0,
+                variants, p.blurhash(), false);
     }
 }

@@ -1,5 +1,6 @@
 /**
- * Photos: upload validation and the blob store. Originals are stored once, content-addressed, and served with
- * long-lived cache headers; resizing into sizes comes with the media pipeline.
+ * Photos: upload checks (type from the bytes, pixel count from the header, completeness), the sizes made once at
+ * upload ({@link dev.scalegram.media.ImageProcessor}: EXIF orientation applied, metadata left out, a BlurHash), the
+ * content-addressed blob store served with long-lived cache headers, and media URLs (optionally on a CDN).
  */
 package dev.scalegram.media;

@@ -27,6 +27,8 @@ import dev.scalegram.graph.InverseRepair;
 import dev.scalegram.graph.ObjectType;
 import dev.scalegram.json.Json;
 import dev.scalegram.media.BlobStore;
+import dev.scalegram.media.ImageProcessor;
+import dev.scalegram.media.MediaUrls;
 import dev.scalegram.media.UploadMedia;
 import dev.scalegram.shards.EmbeddedPostgresServer;
 import dev.scalegram.shards.ShardException;
@@ -161,10 +163,14 @@ public final class Scalegram implements AutoCloseable {
         }
         Hydrator hydrator = new Hydrator(graph);
         BlobStore blobs = new BlobStore(o.dataDir().resolve("media"));
+        ImageProcessor images = ImageProcessor.forSetting(t.media().processor());
+        LOG.info("photos: " + images.name() + ", up to " + t.media().maxPixels() + " pixels; media URLs "
+                + (t.media().cdnBaseUrl() == null ? "on this server" : "on " + t.media().cdnBaseUrl()));
         Authenticate authenticate = new Authenticate(graph);
         UseCases useCases = new UseCases(new RegisterAccount(graph), authenticate, new FollowAccount(graph),
                 new PostStatus(graph, t.limits()), new DeleteStatus(graph), new FavouriteStatus(graph),
-                new BookmarkStatus(graph), new UploadMedia(graph, blobs, t.limits().maxMediaBytes()),
+                new BookmarkStatus(graph), new UploadMedia(graph, blobs, images, t.limits().maxMediaBytes(),
+                        t.media().maxPixels()),
                 new ReadTimelines(graph, new HomeFeed(graph, feeds), hydrator), new ReadNotifications(activity, hydrator),
                 hydrator, activity, graph);
 
@@ -219,7 +225,7 @@ public final class Scalegram implements AutoCloseable {
         routing.addFilter(new dev.scalegram.api.RateLimiter(t.limits().requestsPer5Min()));
         new OAuthApi(oauth, authenticate, t.limits()).routes(routing);
         new InstanceApi(t.limits(), oauth).routes(routing);
-        new MastodonApi(useCases, oauth, t.limits()).routes(routing);
+        new MastodonApi(useCases, oauth, t.limits(), new MediaUrls(t.media().cdnBaseUrl())).routes(routing);
         new dev.scalegram.web.StaticAssets().routes(routing);
         routing.get("/media/{name}", (req, res) -> {
             String name = req.path().pathParameters().first("name").orElse("");

@@ -76,11 +76,17 @@ class MediaApiTest {
         assertEquals("a red dot", media.path("description").asString());
         assertEquals(20, media.path("meta").path("original").path("width").asInt());
         assertEquals(10, media.path("meta").path("original").path("height").asInt());
+        assertEquals(20, media.path("meta").path("small").path("width").asInt(), "never enlarged");
+        assertEquals(28, media.path("blurhash").asString().length());
+        BufferedImage preview = ImageIO.read(new java.io.ByteArrayInputStream(
+                api.download(URI.create(media.path("preview_url").asString()))));
+        assertEquals(20, preview.getWidth());
+        assertEquals(10, preview.getHeight());
 
         ApiClient.Response file = api.get(URI.create(media.path("url").asString())).expect(200);
         assertTrue(file.header("Cache-Control").orElse("").contains("max-age=31536000"));
         String etag = file.header("ETag").orElseThrow();
-        assertEquals("image/png", file.header("Content-Type").orElseThrow());
+        assertEquals("image/jpeg", file.header("Content-Type").orElseThrow(), "sizes are JPEGs");
         ApiClient.Response again = api.send("GET", URI.create(media.path("url").asString()), null, null);
         assertEquals(200, again.status());
 
@@ -108,6 +114,25 @@ class MediaApiTest {
         api.as(ann.token()).postMultipart("/api/v2/media", List.of(
                 Part.file("file", "huge.png", "image/png", new byte[70 * 1024]))).expect(422);
         api.as(ann.token()).postMultipart("/api/v2/media", List.of(Part.field("description", "no file"))).expect(422);
+        // A decompression bomb: a tiny PNG whose header declares 100000 x 100000 pixels. Refused from the header.
+        byte[] bomb = png(30, 30);
+        java.nio.ByteBuffer.wrap(bomb).putInt(16, 100_000).putInt(20, 100_000);
+        ApiClient.Response refused = api.as(ann.token()).postMultipart("/api/v2/media", List.of(
+                Part.file("file", "bomb.png", "image/png", bomb))).expect(422);
+        assertTrue(refused.json().path("error").asString().contains("pixels"), refused.json().toString());
+        // A JPEG cut off in the middle of its image data: the header (and its SOF) is intact.
+        BufferedImage noisy = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+        java.util.Random random = new java.util.Random(1);
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 64; x++) {
+                noisy.setRGB(x, y, random.nextInt());
+            }
+        }
+        ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+        ImageIO.write(noisy, "jpg", jpeg);
+        byte[] cut = java.util.Arrays.copyOf(jpeg.toByteArray(), jpeg.size() * 2 / 3);
+        api.as(ann.token()).postMultipart("/api/v2/media", List.of(
+                Part.file("file", "cut.jpg", "image/jpeg", cut))).expect(422);
         assertEquals(before, blobs(), "nothing stored");
     }
 }

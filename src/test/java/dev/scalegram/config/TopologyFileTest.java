@@ -22,6 +22,21 @@ class TopologyFileTest {
     }
 
     @Test
+    void mediaSettingsAreTypedAndChecked() {
+        Topology t = TopologyFile.parse("t.yaml", """
+                media:
+                  max_pixels: 1000000
+                  processor: java
+                  cdn_base_url: https://cdn.example.com/
+                """);
+        assertEquals(new Topology.MediaConfig(1_000_000, "java", "https://cdn.example.com"), t.media());
+        assertEquals(Topology.MediaConfig.defaults(), TopologyFile.parse("t.yaml", "").media());
+        assertThrows(TopologyException.class, () -> TopologyFile.parse("t.yaml", "media:\n  processor: gpu\n"));
+        assertThrows(TopologyException.class, () -> TopologyFile.parse("t.yaml", "media:\n  cdn_base_url: cdn\n"));
+        assertThrows(TopologyException.class, () -> TopologyFile.parse("t.yaml", "media:\n  max_pixels: 0\n"));
+    }
+
+    @Test
     void anEmptyFileIsTheEmbeddedDefault() {
         assertEquals(Topology.embedded(), TopologyFile.parse("t.yaml", ""));
         assertEquals(Topology.embedded(), TopologyFile.parse("t.yaml", "# nothing but a comment\n"));

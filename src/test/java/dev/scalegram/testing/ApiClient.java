@@ -218,6 +218,23 @@ public final class ApiClient {
         }
     }
 
+    /** GETs a file (a photo) and returns its bytes; fails unless it answers 200. */
+    public byte[] download(URI uri) {
+        try {
+            HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            if (r.statusCode() != 200) {
+                throw new AssertionError("GET " + uri + " answered " + r.statusCode());
+            }
+            return r.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException("GET " + uri, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     // ---- Mastodon flows ----
 
     /** A registered OAuth application. */
