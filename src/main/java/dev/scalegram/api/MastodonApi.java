@@ -155,7 +155,8 @@ public final class MastodonApi {
             if (m.ownerId() != me) {
                 throw ApiError.notFound();
             }
-            x.json(entities(x).media(id, m));
+            // Mastodon: 206 Partial Content while the sizes are being made, 200 once they are.
+            x.json(m.processing() ? 206 : 200, entities(x).media(id, m));
         }));
     }
 
@@ -268,9 +269,10 @@ public final class MastodonApi {
             throw ApiError.unprocessable("Validation failed: File can't be blank");
         }
         try {
-            long id = u.upload().upload(me, file.bytes(), p.string("description"));
-            Media m = graph.objGet(id).orElseThrow().as(Media.class);
-            x.json(entities(x).media(id, m));
+            UploadMedia.Uploaded up = u.upload().upload(me, file.bytes(), p.string("description"));
+            Media m = graph.objGet(up.id()).orElseThrow().as(Media.class);
+            // Mastodon: 202 Accepted when the sizes are made later (poll GET /api/v1/media/:id), else 200.
+            x.json(up.processing() ? 202 : 200, entities(x).media(up.id(), m));
         } catch (UploadMedia.Rejected e) {
             throw ApiError.unprocessable(e.getMessage());
         }

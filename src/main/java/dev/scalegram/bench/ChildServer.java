@@ -426,6 +426,7 @@ final class ChildServer implements AutoCloseable {
         Topology.MediaConfig m = t.media();
         y.append("media:\n");
         y.append("  max_pixels: ").append(m.maxPixels()).append('\n');
+        y.append("  task_above_pixels: ").append(m.taskAbovePixels()).append('\n');
         y.append("  processor: ").append(q(m.processor())).append('\n');
         if (m.cdnBaseUrl() != null) {
             y.append("  cdn_base_url: ").append(q(m.cdnBaseUrl())).append('\n');

@@ -52,6 +52,7 @@ final class TimelineScenario implements Scenario {
         Map<String, Object> d = new LinkedHashMap<>();
         SocialDataset.Spec.putDefaults(d);
         d.put("timeline_limit", 20);
+        d.put("implementations", "scalegram,naive,plaintext");
         d.put("checked_readers", 20);
         d.put("p99_limit_ms", 20.0);
         d.put("warmup_seconds", 3.0);
@@ -98,6 +99,12 @@ final class TimelineScenario implements Scenario {
     public Outcome run(BenchContext ctx) throws Exception {
         Params p = ctx.params();
         int limit = p.integer("timeline_limit");
+        java.util.Set<String> measured = new java.util.LinkedHashSet<>(
+                List.of(p.asMap().get("implementations").toString().split("\\s*,\\s*")));
+        if (measured.isEmpty() || !List.of("scalegram", "naive", "plaintext").containsAll(measured)) {
+            throw new IllegalArgumentException("implementations: a comma-separated subset of scalegram,naive,plaintext, "
+                    + "got '" + p.asMap().get("implementations") + "'");
+        }
         p.note("readers", "the users with tokens (users 0 .. tokens - 1 as SocialDataset hands them out, the most "
                 + "followed ones) whose home timeline holds at least timeline_limit posts; each request reads as one "
                 + "of them drawn uniformly at random (uniform, so no reader's token meets a per-token limit first and "
@@ -190,12 +197,18 @@ final class TimelineScenario implements Scenario {
                 Map<String, Object> explain = naive.explain(readers.accounts.getFirst(), limit);
                 ctx.log().println("  naive statement: " + explain);
 
-                searched.put("scalegram", search(ctx, plan, scalegram));
-                searched.put("naive", search(ctx, plan, naiveImpl));
+                if (measured.contains("scalegram")) {
+                    searched.put("scalegram", search(ctx, plan, scalegram));
+                }
+                if (measured.contains("naive")) {
+                    searched.put("naive", search(ctx, plan, naiveImpl));
+                }
                 results.put("naive_explain_analyze", explain);
             }
-            searched.put("plaintext", search(ctx, plan,
-                    new Implementation("plaintext", server.base(), "/plaintext", List.of())));
+            if (measured.contains("plaintext")) {
+                searched.put("plaintext", search(ctx, plan,
+                        new Implementation("plaintext", server.base(), "/plaintext", List.of())));
+            }
             Map<String, RateSearch.Outcome> outcomes = new LinkedHashMap<>();
             for (Map.Entry<String, Searched> e : searched.entrySet()) {
                 outcomes.put(e.getKey(), e.getValue().outcome());
@@ -205,16 +218,15 @@ final class TimelineScenario implements Scenario {
                 m.put("steps", e.getValue().outcome().toMap().get("steps"));
                 results.put(e.getKey(), m);
             }
-            double s = outcomes.get("scalegram").maxRate();
-            double n = outcomes.get("naive").maxRate();
-            double t = outcomes.get("plaintext").maxRate();
+            double s = maxRate(outcomes, "scalegram");
+            double n = maxRate(outcomes, "naive");
+            double t = maxRate(outcomes, "plaintext");
             Map<String, Object> ratios = new LinkedHashMap<>();
             // No ratio when the reference never met the limit: it is not a number, and 0 would read as one.
-            ratios.put("vs_naive", n <= 0 ? null : Percentiles.round(s / n));
-            ratios.put("vs_plaintext", t <= 0 ? null : Percentiles.round(s / t));
-            ctx.log().printf("  max rate within p99 %s ms: scalegram %s/s, naive %s/s, plaintext %s/s%n",
-                    SvgChart.format(p.number("p99_limit_ms")), SvgChart.format(s), SvgChart.format(n),
-                    SvgChart.format(t));
+            ratios.put("vs_naive", n <= 0 || s < 0 ? null : Percentiles.round(s / n));
+            ratios.put("vs_plaintext", t <= 0 || s < 0 ? null : Percentiles.round(s / t));
+            ctx.log().printf("  max rate within p99 %s ms: scalegram %s, naive %s, plaintext %s%n",
+                    SvgChart.format(p.number("p99_limit_ms")), rate(s), rate(n), rate(t));
             return new Outcome(results, ratios, chart(p, outcomes, ratios));
         }
     }
@@ -399,6 +411,16 @@ final class TimelineScenario implements Scenario {
 
     private static String ratio(Object r) {
         return r == null ? "n/a (never within the limit)" : SvgChart.format(((Number) r).doubleValue()) + "×";
+    }
+
+    private static String rate(double r) {
+        return r < 0 ? "not measured" : SvgChart.format(r) + "/s";
+    }
+
+    /** The max rate found, or -1 for an implementation not measured in this run. */
+    private static double maxRate(Map<String, RateSearch.Outcome> outcomes, String name) {
+        RateSearch.Outcome o = outcomes.get(name);
+        return o == null ? -1 : o.maxRate();
     }
 
     private static SvgChart chart(Params p, Map<String, RateSearch.Outcome> outcomes, Map<String, Object> ratios) {

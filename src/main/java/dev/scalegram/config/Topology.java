@@ -151,12 +151,14 @@ public record Topology(
      * The photo pipeline.
      *
      * @param maxPixels the most pixels an upload may declare (checked from its header, before anything is decoded)
+     * @param taskAbovePixels uploads with more pixels than this are made into sizes by a task: the upload answers 202
+     *     and the client polls GET /api/v1/media/:id (206 until ready), as with Mastodon; 0 sends every upload there
      * @param processor {@code auto} (libvips when libvips42 is installed, else ImageIO), {@code vips} or {@code java}
      * @param cdnBaseUrl where media URLs point, e.g. {@code https://cdn.example.com}; null for this server itself
      */
-    public record MediaConfig(long maxPixels, String processor, String cdnBaseUrl) {
+    public record MediaConfig(long maxPixels, long taskAbovePixels, String processor, String cdnBaseUrl) {
         public static MediaConfig defaults() {
-            return new MediaConfig(50_000_000L, "auto", null);
+            return new MediaConfig(50_000_000L, 4_000_000L, "auto", null);
         }
     }
 

@@ -128,7 +128,7 @@ public final class TopologyFile {
                 tk.get("concurrency").integer(dt.concurrency(), 1, 10_000),
                 tk.get("repair_interval_seconds").integer(dt.repairIntervalSeconds(), 0, 30 * 86_400));
 
-        YamlNode md = root.get("media").only(Set.of("max_pixels", "processor", "cdn_base_url"));
+        YamlNode md = root.get("media").only(Set.of("max_pixels", "task_above_pixels", "processor", "cdn_base_url"));
         Topology.MediaConfig dm = d.media();
         String processor = md.get("processor").string(dm.processor());
         if (!Set.of("auto", "vips", "java").contains(processor)) {
@@ -139,7 +139,8 @@ public final class TopologyFile {
             throw md.get("cdn_base_url").error("expected an http(s) URL like https://cdn.example.com, got '" + cdn + "'");
         }
         Topology.MediaConfig media = new Topology.MediaConfig(
-                md.get("max_pixels").longValue(dm.maxPixels(), 1, 1L << 40), processor,
+                md.get("max_pixels").longValue(dm.maxPixels(), 1, 1L << 40),
+                md.get("task_above_pixels").longValue(dm.taskAbovePixels(), 0, 1L << 40), processor,
                 cdn == null ? null : cdn.replaceAll("/+$", ""));
 
         List<Topology.RegionConfig> regions = new ArrayList<>();

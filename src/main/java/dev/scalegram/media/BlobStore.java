@@ -19,6 +19,8 @@ public final class BlobStore {
 
     private static final Pattern NAME = Pattern.compile("[0-9a-f]{64}\\.(jpg|png|webp|gif)");
 
+    private static final String PENDING = "pending";
+
     private final Path root;
 
     public BlobStore(Path root) {
@@ -45,6 +47,50 @@ public final class BlobStore {
             throw new UncheckedIOException("cannot store blob " + name, e);
         }
         return name;
+    }
+
+    /**
+     * Keeps an upload until a task has made its sizes: under {@code pending/}, which {@link #get} never serves (the
+     * original carries metadata that is not to be published). Returns its name for {@link #pending}.
+     */
+    public String putPending(byte[] bytes, String extension) {
+        String name = sha256(bytes) + "." + extension;
+        Path target = root.resolve(PENDING).resolve(name);
+        try {
+            Files.createDirectories(target.getParent());
+            Path tmp = Files.createTempFile(target.getParent(), "up", ".tmp");
+            Files.write(tmp, bytes);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep upload " + name, e);
+        }
+        return name;
+    }
+
+    /** A pending upload's bytes, if it is still there. */
+    public Optional<byte[]> pending(String name) {
+        if (!NAME.matcher(name).matches()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Files.readAllBytes(root.resolve(PENDING).resolve(name)));
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read upload " + name, e);
+        }
+    }
+
+    /** Drops a pending upload once its sizes are stored (or it turned out not to decode). */
+    public void dropPending(String name) {
+        if (!NAME.matcher(name).matches()) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(root.resolve(PENDING).resolve(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove upload " + name, e);
+        }
     }
 
     /** The file of a blob, if the name is well-formed and the blob exists. */

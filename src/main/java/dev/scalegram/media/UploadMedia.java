@@ -11,6 +11,10 @@ import java.util.List;
  * type alone), the pixel count from the header (a decompression bomb is never decoded) and that the file is whole;
  * then makes every size once ({@link ImageProcessor}), stores them content-addressed and records a MEDIA object on
  * the uploader's shard. The uploaded file itself is not kept: its metadata (location, camera) stays out.
+ *
+ * <p>A photo of more than {@code taskAbovePixels} is made into sizes by a task instead ({@link MediaWorker}): the
+ * upload is kept aside, the MEDIA object is written as processing together with its task (so a task exists if and
+ * only if the upload was acknowledged), and the client polls GET /api/v1/media/:id, as with Mastodon.
  */
 public final class UploadMedia {
 
@@ -26,19 +30,37 @@ public final class UploadMedia {
     private final ImageProcessor images;
     private final long maxBytes;
     private final long maxPixels;
+    private final long taskAbovePixels;
 
-    public UploadMedia(Graph graph, BlobStore blobs, ImageProcessor images, long maxBytes, long maxPixels) {
+    /** What an upload became: the MEDIA object's id, and whether its sizes are still being made by a task. */
+    public record Uploaded(long id, boolean processing) {}
+
+    public UploadMedia(Graph graph, BlobStore blobs, ImageProcessor images, long maxBytes, long maxPixels,
+            long taskAbovePixels) {
         this.graph = graph;
         this.blobs = blobs;
         this.images = images;
         this.maxBytes = maxBytes;
         this.maxPixels = maxPixels;
+        this.taskAbovePixels = taskAbovePixels;
     }
 
-    public long upload(long ownerId, byte[] bytes, String description) {
+    public Uploaded upload(long ownerId, byte[] bytes, String description) {
         ImageHeader header = check(bytes, description);
-        Media m = store(ownerId, bytes.length, description, images.process(bytes, header));
-        return graph.write(ScalegramId.shard(ownerId), tx -> tx.objAdd(ObjectType.MEDIA, m));
+        int shard = ScalegramId.shard(ownerId);
+        if (header.pixels() > taskAbovePixels) {
+            String pending = blobs.putPending(bytes, header.extension());
+            Media m = new Media(ownerId, header.contentType(), bytes.length, pending, description, header.width(),
+                    header.height(), 0, List.of(), null, true);
+            long id = graph.write(shard, tx -> {
+                long mediaId = tx.objAdd(ObjectType.MEDIA, m);
+                tx.enqueue(MediaWorker.PROCESS, new MediaWorker.Process(mediaId));
+                return mediaId;
+            });
+            return new Uploaded(id, true);
+        }
+        Media m = made(blobs, ownerId, bytes.length, description, images.process(bytes, header));
+        return new Uploaded(graph.write(shard, tx -> tx.objAdd(ObjectType.MEDIA, m)), false);
     }
 
     /** Everything that can be said about a file without decoding it; throws {@link Rejected} with the reason. */
@@ -64,7 +86,8 @@ public final class UploadMedia {
         return header;
     }
 
-    private Media store(long ownerId, long size, String description, ImageProcessor.Processed p) {
+    /** Stores the sizes made of a photo and returns the MEDIA object that lists them. */
+    static Media made(BlobStore blobs, long ownerId, long size, String description, ImageProcessor.Processed p) {
         List<Media.Variant> variants = new ArrayList<>();
         for (ImageProcessor.Rendition r : p.renditions()) {
             variants.add(new Media.Variant(r.size().name(), blobs.put(r.jpeg(), "jpg"), r.width(), r.height()));

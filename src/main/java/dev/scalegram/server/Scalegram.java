@@ -29,6 +29,7 @@ import dev.scalegram.json.Json;
 import dev.scalegram.media.BlobStore;
 import dev.scalegram.media.ImageProcessor;
 import dev.scalegram.media.MediaUrls;
+import dev.scalegram.media.MediaWorker;
 import dev.scalegram.media.UploadMedia;
 import dev.scalegram.shards.EmbeddedPostgresServer;
 import dev.scalegram.shards.ShardException;
@@ -170,7 +171,7 @@ public final class Scalegram implements AutoCloseable {
         UseCases useCases = new UseCases(new RegisterAccount(graph), authenticate, new FollowAccount(graph),
                 new PostStatus(graph, t.limits()), new DeleteStatus(graph), new FavouriteStatus(graph),
                 new BookmarkStatus(graph), new UploadMedia(graph, blobs, images, t.limits().maxMediaBytes(),
-                        t.media().maxPixels()),
+                        t.media().maxPixels(), t.media().taskAbovePixels()),
                 new ReadTimelines(graph, new HomeFeed(graph, feeds), hydrator), new ReadNotifications(activity, hydrator),
                 hydrator, activity, graph);
 
@@ -186,6 +187,7 @@ public final class Scalegram implements AutoCloseable {
         handlers.put(Tasks.AFTER_UNFOLLOW, follows::afterUnfollow);
         handlers.put(Tasks.NOTIFY, new NotifyWorker(activity)::notify);
         handlers.put(Tasks.TAG, new TagWorker(graph)::tag);
+        handlers.put(MediaWorker.PROCESS, new MediaWorker(graph, blobs, images)::process);
         TaskTransport taskTransport;
         String rabbitUri = region == null ? null : region.rabbitmqUri();
         if (rabbitUri != null) {

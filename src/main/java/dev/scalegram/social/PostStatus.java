@@ -59,6 +59,9 @@ public final class PostStatus {
                 if (o.as(Media.class).statusId() != 0) {
                     throw Problem.invalid("Validation failed: Media " + m + " is already attached to a post");
                 }
+                if (o.as(Media.class).processing()) {
+                    throw Problem.invalid("Validation failed: Media " + m + " has not finished processing");
+                }
             }
         }
         long parentAuthor = 0;

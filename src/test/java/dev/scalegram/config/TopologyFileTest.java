@@ -29,7 +29,7 @@ class TopologyFileTest {
                   processor: java
                   cdn_base_url: https://cdn.example.com/
                 """);
-        assertEquals(new Topology.MediaConfig(1_000_000, "java", "https://cdn.example.com"), t.media());
+        assertEquals(new Topology.MediaConfig(1_000_000, 4_000_000, "java", "https://cdn.example.com"), t.media());
         assertEquals(Topology.MediaConfig.defaults(), TopologyFile.parse("t.yaml", "").media());
         assertThrows(TopologyException.class, () -> TopologyFile.parse("t.yaml", "media:\n  processor: gpu\n"));
         assertThrows(TopologyException.class, () -> TopologyFile.parse("t.yaml", "media:\n  cdn_base_url: cdn\n"));
