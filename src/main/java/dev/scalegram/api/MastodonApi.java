@@ -147,6 +147,17 @@ public final class MastodonApi {
         // media
         r.post("/api/v2/media", h(this::upload));
         r.post("/api/v1/media", h(this::upload));
+        r.put("/api/v1/media/{id}", h(x -> {
+            long me = x.user("write:media");
+            long id = x.pathId("id");
+            try {
+                Media m = u.upload().describe(me, id, x.params().string("description"))
+                        .orElseThrow(ApiError::notFound);
+                x.json(m.processing() ? 206 : 200, entities(x).media(id, m));
+            } catch (UploadMedia.Rejected e) {
+                throw ApiError.unprocessable(e.getMessage());
+            }
+        }));
         r.get("/api/v1/media/{id}", h(x -> {
             long me = x.user("write:media");
             long id = x.pathId("id");

@@ -63,6 +63,37 @@ public final class UploadMedia {
         return new Uploaded(graph.write(shard, tx -> tx.objAdd(ObjectType.MEDIA, m)), false);
     }
 
+    /**
+     * Sets the alt text of one's own photo before it is posted (Mastodon's PUT /api/v1/media/:id); once attached to a
+     * post it is part of that post and stays as it is.
+     *
+     * @return the photo as it is now, or empty if there is no such photo of {@code ownerId}'s
+     * @throws Rejected if it is already attached, or the text is too long
+     */
+    public java.util.Optional<Media> describe(long ownerId, long mediaId, String description) {
+        if (description != null && description.length() > 1500) {
+            throw new Rejected("Validation failed: Description is longer than 1500 characters");
+        }
+        if (ScalegramId.shard(mediaId) != ScalegramId.shard(ownerId)) {
+            return java.util.Optional.empty(); // photos live on their owner's shard
+        }
+        return graph.write(ScalegramId.shard(ownerId), tx -> {
+            var found = tx.objGetForUpdate(mediaId).filter(o -> o.type() == ObjectType.MEDIA)
+                    .map(o -> o.as(Media.class)).filter(m -> m.ownerId() == ownerId);
+            if (found.isEmpty()) {
+                return java.util.Optional.<Media>empty();
+            }
+            Media m = found.get();
+            if (m.statusId() != 0) {
+                throw new Rejected("Validation failed: Media is already attached to a post");
+            }
+            Media described = new Media(m.ownerId(), m.contentType(), m.size(), m.blob(), description, m.width(),
+                    m.height(), m.statusId(), m.variants(), m.blurhash(), m.processing());
+            tx.objUpdate(mediaId, described);
+            return java.util.Optional.of(described);
+        });
+    }
+
     /** Everything that can be said about a file without decoding it; throws {@link Rejected} with the reason. */
     ImageHeader check(byte[] bytes, String description) {
         if (bytes == null || bytes.length == 0) {

@@ -93,10 +93,19 @@ class MediaApiTest {
         String id = media.path("id").asString();
         api.as(ann.token()).get("/api/v1/media/" + id).expect(200);
         api.as(ben.token()).get("/api/v1/media/" + id).expect(404);
+        // Alt text can be changed until the photo is posted, by its owner only.
+        assertEquals("a red dot on black", api.as(ann.token()).sendJson("PUT", "/api/v1/media/" + id,
+                ApiClient.obj("description", "a red dot on black")).expect(200).json().path("description").asString());
+        api.as(ben.token()).sendJson("PUT", "/api/v1/media/" + id, ApiClient.obj("description", "mine now")).expect(404);
+        api.as(ann.token()).sendJson("PUT", "/api/v1/media/" + id, ApiClient.obj("description", "x".repeat(1501)))
+                .expect(422);
 
         JsonNode status = api.as(ann.token()).postJson("/api/v1/statuses",
                 ApiClient.obj("status", "look", "media_ids", List.of(id))).expect(200).json();
         assertEquals(id, status.path("media_attachments").path(0).path("id").asString());
+        assertEquals("a red dot on black", status.path("media_attachments").path(0).path("description").asString());
+        api.as(ann.token()).sendJson("PUT", "/api/v1/media/" + id, ApiClient.obj("description", "changed after"))
+                .expect(422);
         assertFalse(etag.isEmpty());
 
         api.as(ben.token()).postJson("/api/v1/statuses", ApiClient.obj("status", "theft", "media_ids", List.of(id)))

@@ -149,6 +149,11 @@ public final class ApiClient {
         return postRaw(path, "application/json", JSON.writeValueAsBytes(body));
     }
 
+    /** PUT (or any method) with a JSON body. */
+    public Response sendJson(String method, String path, JsonNode body) {
+        return send(method, resolve(path), "application/json", JSON.writeValueAsBytes(body));
+    }
+
     /** POST application/x-www-form-urlencoded with alternating names and values. */
     public Response postForm(String path, String... kv) {
         return postRaw(path, "application/x-www-form-urlencoded",
