@@ -25,10 +25,20 @@ public final class OpsEndpoints {
 
     private final PrometheusMeterRegistry registry;
     private final BooleanSupplier ready;
+    private final java.util.Map<String, String> facts;
 
     public OpsEndpoints(PrometheusMeterRegistry registry, BooleanSupplier ready) {
+        this(registry, ready, java.util.Map.of());
+    }
+
+    /**
+     * @param facts what this process runs with, added to {@code /ready}'s answer for an operator (e.g. which image
+     *     processor makes photo sizes); fixed at start
+     */
+    public OpsEndpoints(PrometheusMeterRegistry registry, BooleanSupplier ready, java.util.Map<String, String> facts) {
         this.registry = registry;
         this.ready = ready;
+        this.facts = new java.util.TreeMap<>(facts);
     }
 
     /**
@@ -69,7 +79,9 @@ public final class OpsEndpoints {
             boolean ok = ready.getAsBoolean();
             res.status(ok ? 200 : 503);
             res.header(HeaderNames.CONTENT_TYPE, "application/json");
-            res.send(("{\"status\":\"" + (ok ? "UP" : "DOWN") + "\"}").getBytes(StandardCharsets.UTF_8));
+            var body = dev.scalegram.json.Json.object().put("status", ok ? "UP" : "DOWN");
+            facts.forEach(body::put);
+            res.send(dev.scalegram.json.Json.bytes(body));
         });
         // TechEmpower's plaintext test: no database, no JSON, no auth. Nothing served through this stack can be faster.
         r.get("/plaintext", (req, res) -> {

@@ -223,7 +223,7 @@ public final class Scalegram implements AutoCloseable {
 
         OAuthStore oauth = new OAuthStore(graph);
         HttpRouting.Builder routing = HttpRouting.builder();
-        new dev.scalegram.ops.OpsEndpoints(registry, this::ready).routes(routing);
+        new dev.scalegram.ops.OpsEndpoints(registry, this::ready, Map.of("photos", images.name())).routes(routing);
         routing.addFilter(new dev.scalegram.api.RateLimiter(t.limits().requestsPer5Min()));
         new OAuthApi(oauth, authenticate, t.limits()).routes(routing);
         new InstanceApi(t.limits(), oauth).routes(routing);

@@ -113,6 +113,13 @@ class MediaApiTest {
     }
 
     @Test
+    void readyNamesTheImageProcessorThatRuns() {
+        JsonNode ready = api.get("/ready").expect(200).json();
+        assertEquals("UP", ready.path("status").asString());
+        assertEquals("ImageIO + Thumbnailator", ready.path("photos").asString());
+    }
+
+    @Test
     void whatIsNotAnAcceptablePhotoIs422AndStoresNothing() throws Exception {
         long before = blobs();
         api.as(ann.token()).postMultipart("/api/v2/media", List.of(
