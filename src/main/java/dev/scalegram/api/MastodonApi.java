@@ -281,9 +281,8 @@ public final class MastodonApi {
         }
         try {
             UploadMedia.Uploaded up = u.upload().upload(me, file.bytes(), p.string("description"));
-            Media m = graph.objGet(up.id()).orElseThrow().as(Media.class);
             // Mastodon: 202 Accepted when the sizes are made later (poll GET /api/v1/media/:id), else 200.
-            x.json(up.processing() ? 202 : 200, entities(x).media(up.id(), m));
+            x.json(up.processing() ? 202 : 200, entities(x).media(up.id(), up.media()));
         } catch (UploadMedia.Rejected e) {
             throw ApiError.unprocessable(e.getMessage());
         }

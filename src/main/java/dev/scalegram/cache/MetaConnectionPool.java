@@ -33,8 +33,6 @@ final class MetaConnectionPool implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     /** Most recently returned first: the warm connections do the work. */
     private final ArrayDeque<MetaConnection> idle = new ArrayDeque<>();
-    /** Connections idle, lent out or being opened; never more than the permits, since idle ones hold none. */
-    private int open;
     private boolean closed;
 
     MetaConnectionPool(InetSocketAddress server, int maxConnections, int connectTimeoutMillis, int readTimeoutMillis,
@@ -85,8 +83,8 @@ final class MetaConnectionPool implements AutoCloseable {
             if (c != null) {
                 return c;
             }
-            // With a permit and no idle connection, fewer than maxConnections are open: this one may open another.
-            open++;
+            // A permit and no idle connection: fewer than the maximum are open (idle ones hold no permit), so this
+            // request may open another.
         } finally {
             lock.unlock();
         }
@@ -107,7 +105,6 @@ final class MetaConnectionPool implements AutoCloseable {
                 idle.addFirst(c);
                 return;
             }
-            open--;
         } finally {
             lock.unlock();
             permits.release();
@@ -141,8 +138,7 @@ final class MetaConnectionPool implements AutoCloseable {
                 closed = true;
             }
             List<MetaConnection> drained = new ArrayList<>(idle);
-            idle.clear();
-            open -= drained.size(); // idle connections hold no permits
+            idle.clear(); // idle connections hold no permits: nothing to give back
             return drained;
         } finally {
             lock.unlock();
@@ -156,12 +152,6 @@ final class MetaConnectionPool implements AutoCloseable {
     }
 
     private void forget() {
-        lock.lock();
-        try {
-            open--;
-        } finally {
-            lock.unlock();
-            permits.release();
-        }
+        permits.release();
     }
 }

@@ -3,6 +3,7 @@ package dev.scalegram.media;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
@@ -36,15 +37,8 @@ public final class BlobStore {
     public String put(byte[] bytes, String extension) {
         String name = sha256(bytes) + "." + extension;
         Path target = path(name);
-        try {
-            if (!Files.exists(target)) {
-                Files.createDirectories(target.getParent());
-                Path tmp = Files.createTempFile(target.getParent(), "up", ".tmp");
-                Files.write(tmp, bytes);
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot store blob " + name, e);
+        if (!Files.exists(target)) {
+            write(target, bytes, "blob " + name);
         }
         return name;
     }
@@ -55,15 +49,7 @@ public final class BlobStore {
      */
     public String putPending(byte[] bytes, String extension) {
         String name = sha256(bytes) + "." + extension;
-        Path target = root.resolve(PENDING).resolve(name);
-        try {
-            Files.createDirectories(target.getParent());
-            Path tmp = Files.createTempFile(target.getParent(), "up", ".tmp");
-            Files.write(tmp, bytes);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot keep upload " + name, e);
-        }
+        write(root.resolve(PENDING).resolve(name), bytes, "upload " + name);
         return name;
     }
 
@@ -74,7 +60,7 @@ public final class BlobStore {
         }
         try {
             return Optional.of(Files.readAllBytes(root.resolve(PENDING).resolve(name)));
-        } catch (java.nio.file.NoSuchFileException gone) {
+        } catch (NoSuchFileException gone) {
             return Optional.empty();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read upload " + name, e);
@@ -100,6 +86,18 @@ public final class BlobStore {
         }
         Path p = path(name);
         return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+    }
+
+    /** Writes aside, then renames: a reader sees the whole file or none. */
+    private static void write(Path target, byte[] bytes, String what) {
+        try {
+            Files.createDirectories(target.getParent());
+            Path tmp = Files.createTempFile(target.getParent(), "up", ".tmp");
+            Files.write(tmp, bytes);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store " + what, e);
+        }
     }
 
     private Path path(String name) {

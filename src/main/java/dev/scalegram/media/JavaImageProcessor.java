@@ -9,7 +9,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
 import net.coobird.thumbnailator.Thumbnails;
 import net.coobird.thumbnailator.geometry.Positions;
 
@@ -141,12 +145,20 @@ final class JavaImageProcessor implements ImageProcessor {
         return out;
     }
 
+    /** Encodes straight with ImageIO's JPEG writer: the image is final, there is nothing left to resize. */
     static byte[] jpeg(BufferedImage img) {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(img.getWidth() * img.getHeight() / 4);
-        try {
-            Thumbnails.of(img).scale(1).outputFormat("jpg").outputQuality(JPEG_QUALITY).toOutputStream(bytes);
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
+            writer.setOutput(out);
+            ImageWriteParam param = writer.getDefaultWriteParam();
+            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+            param.setCompressionQuality(JPEG_QUALITY);
+            writer.write(null, new IIOImage(img, null, null), param);
         } catch (IOException e) {
             throw new IllegalStateException("JPEG encoding failed", e);
+        } finally {
+            writer.dispose();
         }
         return bytes.toByteArray();
     }

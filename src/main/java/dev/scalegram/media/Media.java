@@ -33,6 +33,11 @@ public record Media(long ownerId, String contentType, long size, String blob, St
                 processing);
     }
 
+    public Media withDescription(String text) {
+        return new Media(ownerId, contentType, size, blob, text, width, height, statusId, variants, blurhash,
+                processing);
+    }
+
     public Optional<Variant> variant(String name) {
         return variants.stream().filter(v -> v.name().equals(name)).findFirst();
     }

@@ -57,7 +57,7 @@ public final class MediaWorker {
         }
         if (failure != null) {
             LOG.warning("media " + id + " could not be made into sizes and is removed: " + failure);
-            graph.write(shard, tx -> tx.objGetForUpdate(id).isPresent() && tx.objDelete(id));
+            graph.write(shard, tx -> tx.objDelete(id));
             blobs.dropPending(m.blob());
             return;
         }
@@ -67,11 +67,8 @@ public final class MediaWorker {
             if (current.isEmpty() || !current.get().as(Media.class).processing()) {
                 return false;
             }
-            // Whatever changed while it was processing (its description) is kept.
-            Media now = current.get().as(Media.class);
-            return tx.objUpdate(id, new Media(now.ownerId(), done.contentType(), now.size(), done.blob(),
-                    now.description(), done.width(), done.height(), now.statusId(), done.variants(), done.blurhash(),
-                    false));
+            // The alt text may have changed while it was processing: the current one is kept.
+            return tx.objUpdate(id, done.withDescription(current.get().as(Media.class).description()));
         });
         blobs.dropPending(m.blob());
     }

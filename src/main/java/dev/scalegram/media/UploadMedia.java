@@ -5,6 +5,7 @@ import dev.scalegram.graph.ObjectType;
 import dev.scalegram.ids.ScalegramId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Accepts a photo: checks the declared size, the real type from the file's first bytes (never the client's content
@@ -32,8 +33,14 @@ public final class UploadMedia {
     private final long maxPixels;
     private final long taskAbovePixels;
 
-    /** What an upload became: the MEDIA object's id, and whether its sizes are still being made by a task. */
-    public record Uploaded(long id, boolean processing) {}
+    /** What an upload became: the MEDIA object and its id. */
+    public record Uploaded(long id, Media media) {
+
+        /** Whether its sizes are still being made by a task. */
+        public boolean processing() {
+            return media.processing();
+        }
+    }
 
     public UploadMedia(Graph graph, BlobStore blobs, ImageProcessor images, long maxBytes, long maxPixels,
             long taskAbovePixels) {
@@ -57,10 +64,10 @@ public final class UploadMedia {
                 tx.enqueue(MediaWorker.PROCESS, new MediaWorker.Process(mediaId));
                 return mediaId;
             });
-            return new Uploaded(id, true);
+            return new Uploaded(id, m);
         }
         Media m = made(blobs, ownerId, bytes.length, description, images.process(bytes, header));
-        return new Uploaded(graph.write(shard, tx -> tx.objAdd(ObjectType.MEDIA, m)), false);
+        return new Uploaded(graph.write(shard, tx -> tx.objAdd(ObjectType.MEDIA, m)), m);
     }
 
     /**
@@ -70,27 +77,23 @@ public final class UploadMedia {
      * @return the photo as it is now, or empty if there is no such photo of {@code ownerId}'s
      * @throws Rejected if it is already attached, or the text is too long
      */
-    public java.util.Optional<Media> describe(long ownerId, long mediaId, String description) {
-        if (description != null && description.length() > 1500) {
-            throw new Rejected("Validation failed: Description is longer than 1500 characters");
-        }
+    public Optional<Media> describe(long ownerId, long mediaId, String description) {
+        checkDescription(description);
         if (ScalegramId.shard(mediaId) != ScalegramId.shard(ownerId)) {
-            return java.util.Optional.empty(); // photos live on their owner's shard
+            return Optional.empty(); // photos live on their owner's shard
         }
         return graph.write(ScalegramId.shard(ownerId), tx -> {
             var found = tx.objGetForUpdate(mediaId).filter(o -> o.type() == ObjectType.MEDIA)
                     .map(o -> o.as(Media.class)).filter(m -> m.ownerId() == ownerId);
             if (found.isEmpty()) {
-                return java.util.Optional.<Media>empty();
+                return Optional.<Media>empty();
             }
-            Media m = found.get();
-            if (m.statusId() != 0) {
+            if (found.get().statusId() != 0) {
                 throw new Rejected("Validation failed: Media is already attached to a post");
             }
-            Media described = new Media(m.ownerId(), m.contentType(), m.size(), m.blob(), description, m.width(),
-                    m.height(), m.statusId(), m.variants(), m.blurhash(), m.processing());
+            Media described = found.get().withDescription(description);
             tx.objUpdate(mediaId, described);
-            return java.util.Optional.of(described);
+            return Optional.of(described);
         });
     }
 
@@ -111,10 +114,14 @@ public final class UploadMedia {
         if (!header.completeIn(bytes)) {
             throw new Rejected("Validation failed: the image is truncated");
         }
+        checkDescription(description);
+        return header;
+    }
+
+    private static void checkDescription(String description) {
         if (description != null && description.length() > 1500) {
             throw new Rejected("Validation failed: Description is longer than 1500 characters");
         }
-        return header;
     }
 
     /** Stores the sizes made of a photo and returns the MEDIA object that lists them. */

@@ -1,6 +1,7 @@
 package dev.scalegram.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.scalegram.testing.TestMemcached;
@@ -73,7 +74,7 @@ class MetaConnectionPoolTest {
             MetaConnection broken = pool.acquire();
             pool.discard(broken);
             MetaConnection fresh = pool.acquire();
-            assertEquals(false, fresh == broken);
+            assertNotSame(broken, fresh);
             pool.release(fresh);
         }
     }
