@@ -415,6 +415,11 @@ final class ChildServer implements AutoCloseable {
         y.append("  max_media_per_status: ").append(l.maxMediaPerStatus()).append('\n');
         y.append("  max_page_size: ").append(l.maxPageSize()).append('\n');
         y.append("  requests_per_5min: ").append(l.requestsPer5Min()).append('\n');
+        Topology.AdmissionConfig a = t.admission();
+        y.append("admission:\n");
+        y.append("  max_in_flight: ").append(a.maxInFlight()).append('\n');
+        y.append("  queue_timeout_ms: ").append(a.queueTimeoutMillis()).append('\n');
+        y.append("  congested_timeout_ms: ").append(a.congestedTimeoutMillis()).append('\n');
         Topology.TasksConfig k = t.tasks();
         y.append("tasks:\n");
         y.append("  max_attempts: ").append(k.maxAttempts()).append('\n');

@@ -14,6 +14,8 @@ import java.util.List;
  * @param tasks the outbox relay
  * @param regions the engines each region runs (memcached, RabbitMQ, Cassandra, app ports); empty in embedded mode,
  *     where the cache, the task transport and the feeds are in-process or in PostgreSQL
+ * @param media the photo pipeline
+ * @param admission load shedding: how many requests run at once and how long others may wait
  */
 public record Topology(
         String region,
@@ -24,16 +26,19 @@ public record Topology(
         LimitsConfig limits,
         TasksConfig tasks,
         List<RegionConfig> regions,
-        MediaConfig media) {
+        MediaConfig media,
+        AdmissionConfig admission) {
 
     public Topology {
         regions = regions == null ? List.of() : List.copyOf(regions);
         media = media == null ? MediaConfig.defaults() : media;
+        admission = admission == null ? AdmissionConfig.defaults() : admission;
     }
 
     public Topology(String region, int logicalShards, PostgresConfig postgres, CacheConfig cache, FeedConfig feed,
             LimitsConfig limits, TasksConfig tasks, List<RegionConfig> regions) {
-        this(region, logicalShards, postgres, cache, feed, limits, tasks, regions, MediaConfig.defaults());
+        this(region, logicalShards, postgres, cache, feed, limits, tasks, regions, MediaConfig.defaults(),
+                AdmissionConfig.defaults());
     }
 
     /** The engines of this process's region, if the topology names any. */
@@ -50,35 +55,39 @@ public record Topology(
     }
 
     public Topology withPostgres(PostgresConfig pg) {
-        return new Topology(region, logicalShards, pg, cache, feed, limits, tasks, regions, media);
+        return new Topology(region, logicalShards, pg, cache, feed, limits, tasks, regions, media, admission);
     }
 
     public Topology withCache(CacheConfig c) {
-        return new Topology(region, logicalShards, postgres, c, feed, limits, tasks, regions, media);
+        return new Topology(region, logicalShards, postgres, c, feed, limits, tasks, regions, media, admission);
     }
 
     public Topology withFeed(FeedConfig f) {
-        return new Topology(region, logicalShards, postgres, cache, f, limits, tasks, regions, media);
+        return new Topology(region, logicalShards, postgres, cache, f, limits, tasks, regions, media, admission);
     }
 
     public Topology withLimits(LimitsConfig l) {
-        return new Topology(region, logicalShards, postgres, cache, feed, l, tasks, regions, media);
+        return new Topology(region, logicalShards, postgres, cache, feed, l, tasks, regions, media, admission);
     }
 
     public Topology withTasks(TasksConfig t) {
-        return new Topology(region, logicalShards, postgres, cache, feed, limits, t, regions, media);
+        return new Topology(region, logicalShards, postgres, cache, feed, limits, t, regions, media, admission);
     }
 
     public Topology withRegions(List<RegionConfig> r) {
-        return new Topology(region, logicalShards, postgres, cache, feed, limits, tasks, r, media);
+        return new Topology(region, logicalShards, postgres, cache, feed, limits, tasks, r, media, admission);
     }
 
     public Topology withMedia(MediaConfig m) {
-        return new Topology(region, logicalShards, postgres, cache, feed, limits, tasks, regions, m);
+        return new Topology(region, logicalShards, postgres, cache, feed, limits, tasks, regions, m, admission);
+    }
+
+    public Topology withAdmission(AdmissionConfig a) {
+        return new Topology(region, logicalShards, postgres, cache, feed, limits, tasks, regions, media, a);
     }
 
     public Topology withLogicalShards(int l) {
-        return new Topology(region, l, postgres, cache, feed, limits, tasks, regions, media);
+        return new Topology(region, l, postgres, cache, feed, limits, tasks, regions, media, admission);
     }
 
     /**
@@ -144,6 +153,19 @@ public record Topology(
 
         public static LimitsConfig defaults() {
             return new LimitsConfig(500, 15L * 1024 * 1024, 10, 40, 7500);
+        }
+    }
+
+    /**
+     * Load shedding for API and web requests (see {@code dev.scalegram.api.AdmissionControl}).
+     *
+     * @param maxInFlight requests one app server runs at once; the rest wait in a queue; 0 = no limit
+     * @param queueTimeoutMillis how long a request may wait for a slot while the queue still drains now and then
+     * @param congestedTimeoutMillis how long it may wait once the queue has stood longer than that (then 503)
+     */
+    public record AdmissionConfig(int maxInFlight, int queueTimeoutMillis, int congestedTimeoutMillis) {
+        public static AdmissionConfig defaults() {
+            return new AdmissionConfig(64, 100, 5);
         }
     }
 

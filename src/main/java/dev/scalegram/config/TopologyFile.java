@@ -38,8 +38,8 @@ public final class TopologyFile {
         if (!root.present()) {
             return d;
         }
-        root.only(Set.of("region", "logical_shards", "postgres", "cache", "feed", "limits", "tasks", "regions",
-                "media"));
+        root.only(Set.of("region", "logical_shards", "postgres", "cache", "feed", "limits", "admission", "tasks",
+                "regions", "media"));
         String region = root.get("region").string(d.region());
         int shards = root.get("logical_shards").integer(d.logicalShards(), 1, ScalegramId.MAX_SHARDS);
 
@@ -143,6 +143,13 @@ public final class TopologyFile {
                 md.get("task_above_pixels").longValue(dm.taskAbovePixels(), 0, 1L << 40), processor,
                 cdn == null ? null : cdn.replaceAll("/+$", ""));
 
+        YamlNode ad = root.get("admission").only(Set.of("max_in_flight", "queue_timeout_ms", "congested_timeout_ms"));
+        Topology.AdmissionConfig da = d.admission();
+        Topology.AdmissionConfig admission = new Topology.AdmissionConfig(
+                ad.get("max_in_flight").integer(da.maxInFlight(), 0, 1_000_000),
+                ad.get("queue_timeout_ms").integer(da.queueTimeoutMillis(), 0, 60_000),
+                ad.get("congested_timeout_ms").integer(da.congestedTimeoutMillis(), 0, 60_000));
+
         List<Topology.RegionConfig> regions = new ArrayList<>();
         for (var e : root.get("regions").map().entrySet()) {
             regions.add(region(e.getKey(), e.getValue()));
@@ -150,7 +157,7 @@ public final class TopologyFile {
         if (!regions.isEmpty() && regions.stream().noneMatch(r -> r.name().equals(region))) {
             throw root.get("region").error("region '" + region + "' is not one of the regions listed under regions:");
         }
-        return new Topology(region, shards, pg, cache, feed, limits, tasks, regions, media);
+        return new Topology(region, shards, pg, cache, feed, limits, tasks, regions, media, admission);
     }
 
     private static Topology.RegionConfig region(String name, YamlNode r) {

@@ -1,5 +1,6 @@
 package dev.scalegram.server;
 
+import dev.scalegram.api.AdmissionControl;
 import dev.scalegram.api.ApiError;
 import dev.scalegram.api.InstanceApi;
 import dev.scalegram.api.MastodonApi;
@@ -63,6 +64,9 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerResponse;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Files;
@@ -224,6 +228,7 @@ public final class Scalegram implements AutoCloseable {
         OAuthStore oauth = new OAuthStore(graph);
         HttpRouting.Builder routing = HttpRouting.builder();
         new dev.scalegram.ops.OpsEndpoints(registry, this::ready, Map.of("photos", images.name())).routes(routing);
+        routing.addFilter(admission(t.admission(), registry));
         routing.addFilter(new dev.scalegram.api.RateLimiter(t.limits().requestsPer5Min()));
         new OAuthApi(oauth, authenticate, t.limits()).routes(routing);
         new InstanceApi(t.limits(), oauth).routes(routing);
@@ -301,6 +306,22 @@ public final class Scalegram implements AutoCloseable {
             return "image/webp";
         }
         return "image/jpeg";
+    }
+
+    /** Load shedding, first of the request filters after timing, with its queue and what it turned away on /metrics. */
+    private static AdmissionControl admission(Topology.AdmissionConfig c, MeterRegistry registry) {
+        var admission = new AdmissionControl(c.maxInFlight(), c.queueTimeoutMillis(), c.congestedTimeoutMillis());
+        Gauge.builder("scalegram.http.admission.running", admission::running)
+                .description("API and web requests running (at most admission.max_in_flight)").register(registry);
+        Gauge.builder("scalegram.http.admission.queued", admission::queued)
+                .description("requests waiting for a slot").register(registry);
+        FunctionCounter.builder("scalegram.http.admission.shed", admission,
+                        AdmissionControl::shedTimedOut).tag("reason", "waited_too_long")
+                .description("requests answered 503 before running").register(registry);
+        FunctionCounter.builder("scalegram.http.admission.shed", admission,
+                        AdmissionControl::shedQueueFull).tag("reason", "queue_full")
+                .description("requests answered 503 before running").register(registry);
+        return admission;
     }
 
     private static void error(ServerResponse res, int status, String message) {

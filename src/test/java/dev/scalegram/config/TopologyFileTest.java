@@ -37,6 +37,19 @@ class TopologyFileTest {
     }
 
     @Test
+    void admissionSettingsAreTypedAndChecked() {
+        Topology t = TopologyFile.parse("t.yaml", """
+                admission:
+                  max_in_flight: 200
+                  congested_timeout_ms: 10
+                """);
+        assertEquals(new Topology.AdmissionConfig(200, 100, 10), t.admission());
+        assertEquals(Topology.AdmissionConfig.defaults(), TopologyFile.parse("t.yaml", "").admission());
+        assertThrows(TopologyException.class, () -> TopologyFile.parse("t.yaml", "admission:\n  max_in_flight: -1\n"));
+        assertThrows(TopologyException.class, () -> TopologyFile.parse("t.yaml", "admission:\n  queue_ms: 5\n"));
+    }
+
+    @Test
     void anEmptyFileIsTheEmbeddedDefault() {
         assertEquals(Topology.embedded(), TopologyFile.parse("t.yaml", ""));
         assertEquals(Topology.embedded(), TopologyFile.parse("t.yaml", "# nothing but a comment\n"));
