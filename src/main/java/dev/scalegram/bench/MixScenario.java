@@ -58,6 +58,7 @@ final class MixScenario implements Scenario {
         d.put("search_warmup_seconds", 3.0);
         d.put("search_seconds", 10.0);
         d.put("slo_p99_ms", 100.0);
+        d.put("settle_seconds", 60.0);
         return d;
     }
 
@@ -111,7 +112,9 @@ final class MixScenario implements Scenario {
                 + "timeout (503s) before it ever reaches a steady state");
         p.note("rate_search", "after the fixed-rate run: RateSearch from 2 x rate, doubling up to search_max_rate, "
                 + "then one step between the last pass and the first failure; a step fails on p99 over slo_p99_ms, "
-                + "on any error, or when under 95% of its offered requests complete. 0 for search_max_rate skips it");
+                + "on any error, or when under 95% of its offered requests complete. 0 for search_max_rate skips it. "
+                + "Before each step the search waits (up to settle_seconds) until the server's outbox backlog is 0 and "
+                + "no request runs, so a step does not inherit the fan-out tasks an overloaded step left queued");
 
         int perUser = p.integer("posts_per_user");
         SocialDataset.Spec spec = SocialDataset.Spec.from(p);
@@ -151,8 +154,12 @@ final class MixScenario implements Scenario {
                         p.seconds("search_warmup_seconds"), p.seconds("search_seconds"), p.number("slo_p99_ms") * 1000,
                         0.95, true, Math.max(maxRate, 2 * p.number("rate")), p.integer("max_in_flight"), 2);
                 ctx.log().printf("  rate search from %s req/s%n", SvgChart.format(s.startRate()));
-                search = RateSearch.search(s, (phase, rate) -> traffic.run(ctx, rate, s.warmup(), s.measure(), false)
-                        .step(phase, s), ctx.log());
+                ServerUnderTest server = served.server();
+                double settleFor = p.number("settle_seconds");
+                search = RateSearch.search(s, (phase, rate) -> {
+                    settle(server, settleFor, ctx.log());
+                    return traffic.run(ctx, rate, s.warmup(), s.measure(), false).step(phase, s);
+                }, ctx.log());
             }
 
             Map<String, Object> results = new LinkedHashMap<>();
@@ -182,6 +189,36 @@ final class MixScenario implements Scenario {
             }
             ratios.put("home_timeline_p99_vs_p50", fixed.spread("home_timeline"));
             return new Outcome(results, ratios, chart(p, fixed, search));
+        }
+    }
+
+    /**
+     * Waits until the server has delivered every outbox task and runs no request (its {@code /metrics}), checked
+     * twice in a row since the backlog gauge is refreshed by the relay's scans; gives up after {@code maxSeconds}.
+     */
+    private static void settle(ServerUnderTest server, double maxSeconds, java.io.PrintStream log)
+            throws InterruptedException {
+        long start = System.nanoTime();
+        long giveUp = start + (long) (maxSeconds * 1e9);
+        int quiet = 0;
+        double backlog = -1;
+        double running = -1;
+        while (quiet < 2) {
+            backlog = server.gauge("scalegram_outbox_backlog").orElse(0);
+            running = server.gauge("scalegram_http_admission_running").orElse(0);
+            quiet = backlog == 0 && running == 0 ? quiet + 1 : 0;
+            if (quiet < 2) {
+                if (System.nanoTime() > giveUp) {
+                    log.printf("  settle: still %.0f outbox tasks and %.0f requests after %.0f s; going on%n", backlog,
+                            running, maxSeconds);
+                    return;
+                }
+                Thread.sleep(500);
+            }
+        }
+        double waited = (System.nanoTime() - start) / 1e9;
+        if (waited >= 1.5) {
+            log.printf("  settle: waited %.1f s for the outbox and running requests to drain%n", waited);
         }
     }
 

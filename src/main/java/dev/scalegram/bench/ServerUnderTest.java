@@ -19,6 +19,11 @@ interface ServerUnderTest extends AutoCloseable {
      */
     long peakRssBytes();
 
+    /** A gauge from the server's {@code /metrics} now (e.g. {@code scalegram_outbox_backlog}); empty if unknown. */
+    default java.util.OptionalDouble gauge(String name) {
+        return ChildServer.gauge(base(), name);
+    }
+
     /** What the server is, for the result's params: "embedded, child process pid 1234", a URL, a topology file. */
     String describe();
 

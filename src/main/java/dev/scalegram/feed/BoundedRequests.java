@@ -1,13 +1,19 @@
 package dev.scalegram.feed;
 
 import com.datastax.oss.driver.api.core.DriverException;
+import com.datastax.oss.driver.api.core.DriverTimeoutException;
+import com.datastax.oss.driver.api.core.servererrors.OverloadedException;
+import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Phaser;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Many asynchronous Cassandra requests with a bound on how many are in flight at once (shared by every caller of one
@@ -75,6 +81,39 @@ final class BoundedRequests {
         if (f != null) {
             throw rethrowable(f);
         }
+    }
+
+    /**
+     * {@code request}, sent again (after 0.2, 0.4, 0.8 ... s) when Cassandra answers that it timed out or is
+     * overloaded, up to {@code attempts} times in all. For bulk loads of idempotent writes: a node busy compacting
+     * what the load already wrote times a few of them out, and one timeout should not throw away a load of millions.
+     * (The driver's default policy retries no plain write that timed out: it cannot know that the write is safe to
+     * repeat; these are.)
+     */
+    static <T> CompletionStage<T> retryingTimeouts(Supplier<CompletionStage<T>> request, int attempts) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        attempt(request, 1, attempts, result);
+        return result;
+    }
+
+    private static <T> void attempt(Supplier<CompletionStage<T>> request, int n, int attempts,
+            CompletableFuture<T> result) {
+        request.get().whenComplete((v, e) -> {
+            if (e == null) {
+                result.complete(v);
+                return;
+            }
+            Throwable cause = unwrap(e);
+            boolean retry = cause instanceof WriteTimeoutException || cause instanceof OverloadedException
+                    || cause instanceof DriverTimeoutException;
+            if (!retry || n >= attempts) {
+                result.completeExceptionally(cause);
+                return;
+            }
+            long delayMillis = 200L << Math.min(n - 1, 5);
+            CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS)
+                    .execute(() -> attempt(request, n + 1, attempts, result));
+        });
     }
 
     /** A driver failure copied onto the caller's thread (so its stack shows the caller), keeping its type. */

@@ -137,6 +137,9 @@ public final class CassandraFeedStore implements FeedStore {
         requests.forEach(chunks(statusIds), chunk -> cql.executeAsync(writing(deleteIn.bind(readerId, chunk))));
     }
 
+    /** Tries per bulk-load batch when Cassandra times out (see BoundedRequests.retryingTimeouts). */
+    private static final int LOAD_ATTEMPTS = 6;
+
     @Override
     public void load(Map<Long, List<FeedItem>> itemsByReader) {
         // One unlogged batch per reader and CHUNK items: each is a single-partition mutation, the cheapest write.
@@ -149,7 +152,8 @@ public final class CassandraFeedStore implements FeedStore {
         requests.forEach(batches, batch -> {
             BatchStatementBuilder b = BatchStatement.builder(DefaultBatchType.UNLOGGED);
             batch.getValue().forEach(i -> b.addStatement(insert.bind(batch.getKey(), i.statusId(), i.authorId())));
-            return cql.executeAsync(writing(b.build()));
+            BatchStatement statement = writing(b.build());
+            return BoundedRequests.retryingTimeouts(() -> cql.executeAsync(statement), LOAD_ATTEMPTS);
         });
     }
 
