@@ -23,8 +23,8 @@ class MixSmokeTest {
             Map.entry("users", "300"), Map.entry("mean_following", "10"), Map.entry("posts_per_user", "2"),
             Map.entry("mean_likes_per_post", "2"), Map.entry("tokens", "40"),
             Map.entry("prewarm_clients", "2"), Map.entry("prewarm_seconds", "1"),
-            Map.entry("rate", "60"), Map.entry("warmup_seconds", "0.5"), Map.entry("seconds", "2"),
-            Map.entry("search_max_rate", "120"), Map.entry("search_warmup_seconds", "0.3"),
+            Map.entry("rate", "20"), Map.entry("warmup_seconds", "0.5"), Map.entry("seconds", "2"),
+            Map.entry("search_max_rate", "40"), Map.entry("search_warmup_seconds", "0.3"),
             Map.entry("search_seconds", "1"), Map.entry("slo_p99_ms", "10000"));
 
     @Test
@@ -49,13 +49,15 @@ class MixSmokeTest {
             assertTrue(m.path("p50_us").asDouble() > 0 && m.path("p99_9_us").asDouble() >= m.path("p50_us").asDouble(),
                     op + ": " + m);
         }
-        // 55% of 60 req/s over 2 s is 66 home timeline reads; the schedule is fixed, so the counts follow the weights.
+        // 47% of 20 req/s over 2 s is 18 home timeline reads, 7% is 2 or 3 comments: the schedule is fixed, so the
+        // counts follow the weights. (A low rate: this checks the harness, and a cold server on a busy machine sheds
+        // what it cannot serve in time with 503s.)
         assertTrue(fixed.path("home_timeline").path("requests").asLong()
                 > 4 * fixed.path("comment").path("requests").asLong(), fixed.toString());
         assertTrue(fixed.path("achieved_per_s").asDouble() > 0, fixed.toString());
         JsonNode search = doc.path("results").path("rate_search");
         assertTrue(search.path("steps").size() >= 1, search.toString());
-        assertEquals(120.0, search.path("steps").get(0).path("offered_per_s").asDouble(), "starts at twice the rate");
+        assertEquals(40.0, search.path("steps").get(0).path("offered_per_s").asDouble(), "starts at twice the rate");
         assertTrue(doc.path("results").path("prewarm").path("requests").asLong() > 0);
         assertEquals(0, doc.path("results").path("prewarm").path("errors").asLong());
         assertEquals(600, doc.path("results").path("dataset").path("posts").asLong(), "300 users x 2 posts");
