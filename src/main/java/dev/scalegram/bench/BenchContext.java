@@ -237,14 +237,14 @@ final class BenchContext {
                 boolean clean = child.stop();
                 child.close();
                 BenchServer.deleteTree(dataDir);
-                if (clean) {
-                    try {
-                        Files.deleteIfExists(logFile);
-                    } catch (java.io.IOException e) {
-                        // left behind: harmless
-                    }
-                } else {
-                    log.println("  the server process did not stop cleanly; its log is kept: " + logFile);
+                // Kept beside the results: what the server logged under load (a cache server marked down, pool
+                // timeouts) explains numbers the JSON alone cannot.
+                Path kept = workDir.toAbsolutePath().getParent().resolve(name + "-server.log");
+                try {
+                    Files.move(logFile, kept, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    log.println("  server log: " + kept + (clean ? "" : " (the server process did not stop cleanly)"));
+                } catch (java.io.IOException e) {
+                    log.println("  the server's log stays at " + logFile + ": " + e.getMessage());
                 }
             }
         });
