@@ -230,8 +230,10 @@ public final class Scalegram implements AutoCloseable {
         routing.addFilter(new dev.scalegram.api.RateLimiter(t.limits().requestsPer5Min()));
         new OAuthApi(oauth, authenticate, t.limits()).routes(routing);
         new InstanceApi(t.limits(), oauth).routes(routing);
-        new MastodonApi(useCases, oauth, t.limits(), new MediaUrls(t.media().cdnBaseUrl())).routes(routing);
+        MediaUrls mediaUrls = new MediaUrls(t.media().cdnBaseUrl());
+        new MastodonApi(useCases, oauth, t.limits(), mediaUrls).routes(routing);
         new dev.scalegram.web.StaticAssets().routes(routing);
+        new dev.scalegram.web.WebUi(useCases, oauth, t.limits(), mediaUrls).routes(routing);
         routing.get("/media/{name}", (req, res) -> {
             String name = req.path().pathParameters().first("name").orElse("");
             var file = blobs.get(name);
