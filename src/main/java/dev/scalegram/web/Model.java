@@ -39,6 +39,10 @@ public final class Model {
         public String authorHref() {
             return "/@" + author;
         }
+
+        public Card withComments(long count) {
+            return new Card(id, author, photos, thumb, caption, likes, count, liked, saved, ago, iso);
+        }
     }
 
     /** A list of posts shown as cards (home) or as a square grid; {@code older} is the next page, null at the end. */

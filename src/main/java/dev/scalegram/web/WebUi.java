@@ -197,7 +197,8 @@ public final class WebUi {
         int size = grid ? TILES_PER_PAGE : CARDS_PER_PAGE;
         ReadTimelines.Result<StatusView> result = read.page(new Page(cursor(x), 0, 0, size));
         List<Card> cards = result.items().stream().map(this::card).toList();
-        String older = result.items().isEmpty() || result.oldest() == 0 ? null
+        // A short page is the last one (deleted posts can shorten a page too: then the feed simply ends early).
+        String older = result.items().size() < size || result.oldest() == 0 ? null
                 : x.req().path().rawPath() + "?max_id=" + result.oldest();
         Listing listing = new Listing(title, intro, grid, cards, older, empty);
         if (x.htmx() && x.query("max_id") != null) {
@@ -213,7 +214,8 @@ public final class WebUi {
         AccountView a = u.hydrator().account(id);
         ReadTimelines.Result<StatusView> posts = u.timelines().accountStatuses(id, x.me(),
                 new Page(cursor(x), 0, 0, TILES_PER_PAGE));
-        String older = posts.items().isEmpty() ? null : "/@" + a.account().username() + "?max_id=" + posts.oldest();
+        String older = posts.items().size() < TILES_PER_PAGE ? null
+                : "/@" + a.account().username() + "?max_id=" + posts.oldest();
         Listing grid = new Listing(null, null, true, posts.items().stream().map(this::card).toList(), older,
                 x.me() == id ? "Share your first photo." : "No posts yet.");
         if (x.htmx() && x.query("max_id") != null) {
@@ -235,8 +237,19 @@ public final class WebUi {
             return;
         }
         ReadTimelines.Context thread = u.timelines().context(id, x.me());
-        Model.PostPage page = new Model.PostPage(card(s), thread.descendants().stream().map(this::card).toList(),
-                error, draft);
+        List<StatusView> comments = new ArrayList<>(thread.descendants());
+        // A comment reaches its post's thread by a task (the HAS_COMMENT inverse); the redirect after commenting
+        // names it, so its author sees it at once even before that task has run.
+        long just = ScalegramId.parse(x.query("c") == null ? "" : x.query("c")).orElse(0);
+        if (just != 0 && comments.stream().noneMatch(c -> c.id() == just)) {
+            u.hydrator().statuses(List.of(just), x.me()).stream()
+                    .filter(c -> c.status().inReplyToId() == id && c.author().id() == x.me()).forEach(comments::add);
+        }
+        Card post = card(s);
+        if (post.comments() < comments.size()) {
+            post = post.withComments(comments.size());
+        }
+        Model.PostPage page = new Model.PostPage(post, comments.stream().map(this::card).toList(), error, draft);
         String caption = s.status().text().isBlank() ? "Photo" : abbreviate(s.status().text(), 60);
         render(x, status, "post.jte", "@" + s.author().account().username() + ": " + caption, "",
                 Map.of("page", page));
@@ -264,7 +277,7 @@ public final class WebUi {
                 }
             }
         }
-        String older = page.items().isEmpty() ? null : "/notifications?max_id=" + page.oldest();
+        String older = page.items().size() < 30 ? null : "/notifications?max_id=" + page.oldest();
         render(x, 200, "notifications.jte", "Notifications", "notifications",
                 Map.of("notes", notes, "older", older == null ? "" : older));
     }
@@ -374,8 +387,9 @@ public final class WebUi {
         }
         long id = statusId(x);
         String text = p.string("text") == null ? "" : p.string("text");
+        long comment;
         try {
-            u.post().post(x.me(), text, List.of(), id);
+            comment = u.post().post(x.me(), text, List.of(), id);
         } catch (Problem e) {
             if (e.kind() != Problem.Kind.UNPROCESSABLE) {
                 throw e;
@@ -384,7 +398,7 @@ public final class WebUi {
             postPage(x, 422, id, message, text);
             return;
         }
-        redirect(x, "/p/" + id + "#comments");
+        redirect(x, "/p/" + id + "?c=" + comment + "#comment-" + comment);
     }
 
     private void toggle(Req x, Params p, boolean like, boolean on) throws Exception {
