@@ -89,11 +89,11 @@ public final class WebUi {
     }
 
     @FunctionalInterface
-    private interface Page_ {
+    private interface PageHandler {
         void handle(Req r) throws Exception;
     }
 
-    private io.helidon.webserver.http.Handler page(Page_ body) {
+    private io.helidon.webserver.http.Handler page(PageHandler body) {
         return (req, res) -> {
             Req r = new Req(req, res, sessions.current(req).orElse(null));
             res.header(HeaderNames.CACHE_CONTROL, "no-store");

@@ -266,6 +266,13 @@ class WebUiTest {
         assertTrue(notes.contains("Lovely light!"));
         assertFalse(anon.get("/notifications").statusCode() == 200, "signed out, notifications send you to log in");
 
+        // Asked by htmx (the "Older" link scrolled into view), a page answers with its items only.
+        HttpResponse<String> next = anon.get("/explore?max_id=" + (Long.parseLong(id) + 1),
+                Map.of("HX-Request", "true"));
+        assertEquals(200, next.statusCode());
+        assertTrue(next.body().contains("href=\"" + post + "\""));
+        assertFalse(next.body().contains("<html"), "a fragment, not a page");
+
         HttpResponse<String> css = anon.get("/assets/app.css");
         assertEquals(200, css.statusCode());
         HttpResponse<String> htmx = anon.get("/assets/htmx.min.js");
