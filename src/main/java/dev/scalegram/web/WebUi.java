@@ -10,6 +10,7 @@ import dev.scalegram.ids.ScalegramId;
 import dev.scalegram.media.Media;
 import dev.scalegram.media.MediaUrls;
 import dev.scalegram.media.UploadMedia;
+import dev.scalegram.social.Account;
 import dev.scalegram.social.AccountView;
 import dev.scalegram.social.Problem;
 import dev.scalegram.social.ReadNotifications;
@@ -424,7 +425,9 @@ public final class WebUi {
             render(x, 200, like ? "like.jte" : "save.jte", "", "", Map.of("card", c));
             return;
         }
-        redirect(x, back(p, "/p/" + id));
+        String back = back(p, "/p/" + id);
+        // Back to the same post on a feed page, not to the top of it.
+        redirect(x, back.contains("#") || back.startsWith("/p/") ? back : back + "#post-" + id);
     }
 
     private void follow(Req x, boolean on) throws Exception {
@@ -521,9 +524,9 @@ public final class WebUi {
 
     private void render(Req x, int status, String template, String title, String section, Map<String, Object> params) {
         Map<String, Object> all = new LinkedHashMap<>(params);
-        String me = x.session() == null ? null
-                : u.hydrator().accounts(List.of(x.me())).values().stream().map(a -> a.account().username())
-                        .findFirst().orElse(null);
+        // The top bar needs only the name: one cached object read, not the counters a full account view adds.
+        String me = x.session() == null ? null : u.graph().objGet(x.me())
+                .filter(o -> o.type() == ObjectType.ACCOUNT).map(o -> o.as(Account.class).username()).orElse(null);
         String path = x.req().path().rawPath() + x.req().query().rawValue().transform(q -> q.isEmpty() ? "" : "?" + q);
         all.put("c", new Chrome(title, me, sessions.csrf(x.req(), x.res(), x.session()), section, path));
         StringOutput out = new StringOutput();
@@ -554,6 +557,12 @@ public final class WebUi {
     private boolean signInFirst(Req x) {
         if (x.session() != null) {
             return false;
+        }
+        if (x.htmx()) {
+            // A redirect would be followed inside the request and the log-in page swapped in for a button.
+            x.res().header(HeaderNames.create("HX-Redirect"), "/login");
+            x.res().status(204).send();
+            return true;
         }
         redirect(x, "/login");
         return true;

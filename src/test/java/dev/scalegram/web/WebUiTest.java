@@ -188,6 +188,16 @@ class WebUiTest {
         assertTrue(swapped.body().contains("action=\"" + post + "/like\""));
         assertTrue(ben.get(post).body().contains("0 likes"));
 
+        // From a feed, back to the same post on it.
+        assertEquals("/#post-" + post.substring(3), ben.post(post + "/like", "csrf", ben.csrf(), "next", "/")
+                .headers().firstValue("Location").orElseThrow());
+        // Signed out, htmx is told to go to the log-in page rather than swap it in for the button.
+        WebClient anon = new WebClient(app.port());
+        anon.get(post);
+        HttpResponse<String> anonLike = anon.post(post + "/like", Map.of("HX-Request", "true"), "csrf", anon.csrf());
+        assertEquals("/login", anonLike.headers().firstValue("HX-Redirect").orElse(""));
+        assertTrue(ben.get(post).body().contains("1 like<"), "the signed-out like changed nothing");
+
         assertEquals(303, ben.post(post + "/save", "csrf", ben.csrf(), "next", post).statusCode());
         assertTrue(ben.get("/saved").body().contains("href=\"" + post + "\""));
     }
