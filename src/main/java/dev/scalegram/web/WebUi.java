@@ -11,6 +11,7 @@ import dev.scalegram.media.Media;
 import dev.scalegram.media.MediaUrls;
 import dev.scalegram.media.UploadMedia;
 import dev.scalegram.social.Account;
+import dev.scalegram.shards.ShardException;
 import dev.scalegram.social.AccountView;
 import dev.scalegram.social.Problem;
 import dev.scalegram.social.ReadNotifications;
@@ -45,6 +46,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
 /**
@@ -60,6 +63,8 @@ public final class WebUi {
     /** How long a post waits for photos made into sizes by a task (large uploads) before giving up. */
     static final Duration PROCESSING_WAIT = Duration.ofSeconds(60);
     private static final Pattern LINKS = Pattern.compile("(?<![\\p{L}\\p{N}_/#@])([#@])([\\p{L}\\p{N}_]{1,64})");
+
+    private static final Logger LOG = Logger.getLogger(WebUi.class.getName());
 
     private final UseCases u;
     private final Sessions sessions;
@@ -110,6 +115,9 @@ public final class WebUi {
                 }, e.getMessage());
             } catch (ApiError e) {
                 error(r, e.status(), e.getMessage());
+            } catch (ShardException e) {
+                LOG.log(Level.WARNING, "database error on " + req.path().rawPath(), e);
+                error(r, 503, "Scalegram can't reach some of its data right now. Try again in a moment.");
             }
         };
     }

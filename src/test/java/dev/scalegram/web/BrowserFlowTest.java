@@ -180,6 +180,18 @@ class BrowserFlowTest {
         g.navigate(base + "/");
         assertThat(g.getByLabel("Username or email")).isVisible();
         shot(g, "13-phone-login");
+        // Infinite scroll: with more posts than one page holds, scrolling to the end of Ben's feed loads the next
+        // page in place (htmx, hx-trigger="revealed" on the "Older posts" link).
+        for (int i = 0; i < WebUi.CARDS_PER_PAGE; i++) {
+            postPhoto(ann, scene(i % 3), "Photo " + i + " of a series", "Series, part " + (i + 1));
+        }
+        assertTrue(app.awaitTasks(10_000));
+        ben.navigate(base + "/");
+        assertThat(ben.locator("article.card")).hasCount(WebUi.CARDS_PER_PAGE);
+        ben.locator("a.more").scrollIntoViewIfNeeded();
+        assertThat(ben.locator("article.card")).hasCount(WebUi.CARDS_PER_PAGE + 3);
+        assertThat(ben.locator("article.card").last()).containsText("Weekend by the sea");
+        assertThat(ben).hasURL(base + "/");
         for (BrowserContext c : List.of(annDesk, benDesk, annPhone, benPhone, guest)) {
             c.close();
         }
