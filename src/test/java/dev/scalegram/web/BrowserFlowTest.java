@@ -161,6 +161,9 @@ class BrowserFlowTest {
         Page benP = benPhone.newPage();
         benP.navigate(base + "/");
         assertThat(benP.locator("article.card").first()).containsText("Golden hour");
+        // Only icons show in the phone's tab bar; the links keep their names.
+        assertThat(benP.getByRole(com.microsoft.playwright.options.AriaRole.LINK,
+                new Page.GetByRoleOptions().setName("Notifications"))).isVisible();
         shot(benP, "08-phone-home");
         annP.navigate(base + "/@ann");
         assertThat(annP.locator(".counts")).containsText("1 follower");
