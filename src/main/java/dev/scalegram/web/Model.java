@@ -58,6 +58,10 @@ public final class Model {
 
     /** A form page: the message of a refused submission (null at first) and what was typed, to fill it back in. */
     public record Form(String error, java.util.Map<String, String> values) {
+        public static Form empty() {
+            return new Form(null, java.util.Map.of());
+        }
+
         public String value(String name) {
             String v = values.get(name);
             return v == null ? "" : v;

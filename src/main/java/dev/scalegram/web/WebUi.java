@@ -142,9 +142,9 @@ public final class WebUi {
 
     public void routes(HttpRouting.Builder r) {
         r.get("/", page(this::root));
-        r.get("/login", page(x -> render(x, 200, "login.jte", "Log in", "", Map.of("form", new Form(null, Map.of())))));
+        r.get("/login", page(x -> render(x, 200, "login.jte", "Log in", "", Map.of("form", Form.empty()))));
         r.post("/login", form(64 * 1024, this::login));
-        r.get("/signup", page(x -> render(x, 200, "signup.jte", "Sign up", "", Map.of("form", new Form(null, Map.of())))));
+        r.get("/signup", page(x -> render(x, 200, "signup.jte", "Sign up", "", Map.of("form", Form.empty()))));
         r.post("/signup", form(64 * 1024, this::signup));
         r.post("/logout", form(64 * 1024, (x, p) -> {
             if (x.session() != null) {
@@ -169,7 +169,7 @@ public final class WebUi {
         r.get("/notifications", page(this::notifications));
         r.get("/new", page(x -> {
             if (!signInFirst(x)) {
-                newPost(x, 200, new Form(null, Map.of()));
+                newPost(x, 200, Form.empty());
             }
         }));
         r.post("/new", form(limits.maxMediaPerStatus() * limits.maxMediaBytes() + 256 * 1024, this::post));
@@ -188,7 +188,7 @@ public final class WebUi {
 
     private void root(Req x) throws Exception {
         if (x.session() == null) {
-            render(x, 200, "login.jte", "Log in", "", Map.of("form", new Form(null, Map.of())));
+            render(x, 200, "login.jte", "Log in", "", Map.of("form", Form.empty()));
             return;
         }
         listing(x, "Home", "home", null, false, page -> u.timelines().home(x.me(), page),
@@ -343,7 +343,8 @@ public final class WebUi {
         }
         // Checked before any upload, so a refused post leaves nothing behind.
         String refusal = files.isEmpty() ? "Choose at least one photo."
-                : files.size() > limits.maxMediaPerStatus() ? "A post has at most " + limits.maxMediaPerStatus() + " photos."
+                : files.size() > limits.maxMediaPerStatus()
+                        ? "A post has at most " + limits.maxMediaPerStatus() + " photos."
                 : caption.codePointCount(0, caption.length()) > limits.maxStatusChars()
                         ? "The caption is longer than " + limits.maxStatusChars() + " characters." : null;
         if (refusal != null) {

@@ -28,7 +28,8 @@ class PublicTimelineApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of(System.getProperty("scalegram.test.dir", "target"))), "public-test");
+        Path build = Files.createDirectories(Path.of(System.getProperty("scalegram.test.dir", "target")));
+        Path dir = Files.createTempDirectory(build, "public-test");
         app = Scalegram.start(new ServeOptions(TestPostgres.topology(8), dir.toAbsolutePath(), 0));
         api = ApiClient.local(app.port());
     }
