@@ -59,6 +59,8 @@ import java.util.regex.Pattern;
 public final class WebUi {
 
     static final int CARDS_PER_PAGE = 10;
+    /** The most a form without files may send; photo posts get room for their photos. */
+    static final long FORM_BYTES = 64 * 1024;
     static final int TILES_PER_PAGE = 24;
     /** How long a post waits for photos made into sizes by a task (large uploads) before giving up. */
     static final Duration PROCESSING_WAIT = Duration.ofSeconds(60);
@@ -143,10 +145,10 @@ public final class WebUi {
     public void routes(HttpRouting.Builder r) {
         r.get("/", page(this::root));
         r.get("/login", page(x -> render(x, 200, "login.jte", "Log in", "", Map.of("form", Form.empty()))));
-        r.post("/login", form(64 * 1024, this::login));
+        r.post("/login", form(FORM_BYTES, this::login));
         r.get("/signup", page(x -> render(x, 200, "signup.jte", "Sign up", "", Map.of("form", Form.empty()))));
-        r.post("/signup", form(64 * 1024, this::signup));
-        r.post("/logout", form(64 * 1024, (x, p) -> {
+        r.post("/signup", form(FORM_BYTES, this::signup));
+        r.post("/logout", form(FORM_BYTES, (x, p) -> {
             if (x.session() != null) {
                 sessions.end(x.req(), x.res(), x.session());
             }
@@ -174,14 +176,14 @@ public final class WebUi {
         }));
         r.post("/new", form(limits.maxMediaPerStatus() * limits.maxMediaBytes() + 256 * 1024, this::post));
         r.get("/p/{id}", page(x -> postPage(x, 200, statusId(x), null, "")));
-        r.post("/p/{id}/like", form(64 * 1024, (x, p) -> toggle(x, p, true, true)));
-        r.post("/p/{id}/unlike", form(64 * 1024, (x, p) -> toggle(x, p, true, false)));
-        r.post("/p/{id}/save", form(64 * 1024, (x, p) -> toggle(x, p, false, true)));
-        r.post("/p/{id}/unsave", form(64 * 1024, (x, p) -> toggle(x, p, false, false)));
-        r.post("/p/{id}/comments", form(64 * 1024, this::comment));
+        r.post("/p/{id}/like", form(FORM_BYTES, (x, p) -> toggle(x, p, true, true)));
+        r.post("/p/{id}/unlike", form(FORM_BYTES, (x, p) -> toggle(x, p, true, false)));
+        r.post("/p/{id}/save", form(FORM_BYTES, (x, p) -> toggle(x, p, false, true)));
+        r.post("/p/{id}/unsave", form(FORM_BYTES, (x, p) -> toggle(x, p, false, false)));
+        r.post("/p/{id}/comments", form(FORM_BYTES, this::comment));
         r.get("/@{username}", page(this::profile));
-        r.post("/@{username}/follow", form(64 * 1024, (x, p) -> follow(x, true)));
-        r.post("/@{username}/unfollow", form(64 * 1024, (x, p) -> follow(x, false)));
+        r.post("/@{username}/follow", form(FORM_BYTES, (x, p) -> follow(x, true)));
+        r.post("/@{username}/unfollow", form(FORM_BYTES, (x, p) -> follow(x, false)));
     }
 
     // ---- pages
