@@ -121,6 +121,11 @@ public final class MastodonApi {
             long me = x.user("read:statuses");
             statuses(x, u.timelines().home(me, x.page()));
         }));
+        r.get("/api/v1/timelines/public", h(x -> {
+            long viewer = x.viewer("read:statuses");
+            // Every account is local and every post public, so Mastodon's local and remote filters change nothing.
+            statuses(x, u.timelines().recent(viewer, x.page()));
+        }));
         r.get("/api/v1/timelines/tag/{hashtag}", h(x -> {
             long viewer = x.viewer("read:statuses");
             statuses(x, u.timelines().tag(x.path("hashtag"), viewer, x.page()));

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Mastodon's request limit: N requests per 5-minute window per access token, or per IP address for calls without a
- * token, answered with 429 and the {@code X-RateLimit-*} headers clients read. Fixed windows keep it to one map
+ * token (and for the web UI's log-in and sign-up forms), answered with 429 and the {@code X-RateLimit-*} headers clients read. Fixed windows keep it to one map
  * lookup and one increment per request; the map is swept when a window turns over.
  */
 public final class RateLimiter implements Filter {
@@ -31,7 +31,7 @@ public final class RateLimiter implements Filter {
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().rawPath();
-        if (limit <= 0 || !(path.startsWith("/api/") || path.startsWith("/oauth/"))) {
+        if (limit <= 0 || !(path.startsWith("/api/") || path.startsWith("/oauth/") || passwordForm(req, path))) {
             chain.proceed();
             return;
         }
@@ -60,5 +60,11 @@ public final class RateLimiter implements Filter {
             return;
         }
         chain.proceed();
+    }
+
+    /** The web UI's log-in and sign-up posts check passwords too: they count per address like the password grant. */
+    private static boolean passwordForm(RoutingRequest req, String path) {
+        return (path.equals("/login") || path.equals("/signup"))
+                && req.prologue().method().equals(io.helidon.http.Method.POST);
     }
 }

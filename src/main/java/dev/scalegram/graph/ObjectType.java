@@ -9,7 +9,9 @@ public enum ObjectType {
     APP(5),
     TOKEN(6),
     LOGIN(7),
-    AUTH_CODE(8);
+    AUTH_CODE(8),
+    /** One stripe of the public timeline (its posts are in the feed store, under this id). */
+    PUBLIC_STRIPE(9);
 
     private final int code;
 

@@ -47,6 +47,7 @@ import dev.scalegram.social.FollowWorker;
 import dev.scalegram.social.Hydrator;
 import dev.scalegram.social.NotifyWorker;
 import dev.scalegram.social.PostStatus;
+import dev.scalegram.social.PublicTimeline;
 import dev.scalegram.social.Problem;
 import dev.scalegram.social.ReadNotifications;
 import dev.scalegram.social.ReadTimelines;
@@ -172,11 +173,12 @@ public final class Scalegram implements AutoCloseable {
         LOG.info("photos: " + images.name() + ", up to " + t.media().maxPixels() + " pixels; media URLs "
                 + (t.media().cdnBaseUrl() == null ? "on this server" : "on " + t.media().cdnBaseUrl()));
         Authenticate authenticate = new Authenticate(graph);
+        PublicTimeline publicTimeline = new PublicTimeline(graph, feeds);
         UseCases useCases = new UseCases(new RegisterAccount(graph), authenticate, new FollowAccount(graph),
                 new PostStatus(graph, t.limits()), new DeleteStatus(graph), new FavouriteStatus(graph),
                 new BookmarkStatus(graph), new UploadMedia(graph, blobs, images, t.limits().maxMediaBytes(),
                         t.media().maxPixels(), t.media().taskAbovePixels()),
-                new ReadTimelines(graph, new HomeFeed(graph, feeds), hydrator), new ReadNotifications(activity, hydrator),
+                new ReadTimelines(graph, new HomeFeed(graph, feeds), hydrator, publicTimeline), new ReadNotifications(activity, hydrator),
                 hydrator, activity, graph);
 
         FanOut fanOut = new FanOut(graph, feeds, t.feed(), author -> graph.objGet(author)
@@ -191,6 +193,7 @@ public final class Scalegram implements AutoCloseable {
         handlers.put(Tasks.AFTER_UNFOLLOW, follows::afterUnfollow);
         handlers.put(Tasks.NOTIFY, new NotifyWorker(activity)::notify);
         handlers.put(Tasks.TAG, new TagWorker(graph)::tag);
+        handlers.put(Tasks.PUBLISH, publicTimeline::publish);
         handlers.put(MediaWorker.PROCESS, new MediaWorker(graph, blobs, images)::process);
         TaskTransport taskTransport;
         String rabbitUri = region == null ? null : region.rabbitmqUri();
@@ -232,8 +235,10 @@ public final class Scalegram implements AutoCloseable {
         routing.addFilter(new dev.scalegram.api.RateLimiter(t.limits().requestsPer5Min()));
         new OAuthApi(oauth, authenticate, t.limits()).routes(routing);
         new InstanceApi(t.limits(), oauth).routes(routing);
-        new MastodonApi(useCases, oauth, t.limits(), new MediaUrls(t.media().cdnBaseUrl())).routes(routing);
+        MediaUrls mediaUrls = new MediaUrls(t.media().cdnBaseUrl());
+        new MastodonApi(useCases, oauth, t.limits(), mediaUrls).routes(routing);
         new dev.scalegram.web.StaticAssets().routes(routing);
+        new dev.scalegram.web.WebUi(useCases, oauth, t.limits(), mediaUrls).routes(routing);
         routing.get("/media/{name}", (req, res) -> {
             String name = req.path().pathParameters().first("name").orElse("");
             var file = blobs.get(name);

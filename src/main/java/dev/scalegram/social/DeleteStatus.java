@@ -8,7 +8,7 @@ import dev.scalegram.ids.ScalegramId;
 
 /**
  * Deletes one's own status. The object and its POSTED or COMMENT_ON edge go in one transaction (so counts drop at
- * once); removal from feeds and hashtags follows by task. Everything else that still points at the status (likes,
+ * once); removal from feeds, the public timeline and hashtags follows by task. Everything else that still points at the status (likes,
  * bookmarks, notifications) is dropped when pages are hydrated, because the object is gone.
  */
 public final class DeleteStatus {
@@ -35,6 +35,7 @@ public final class DeleteStatus {
             } else {
                 tx.assocDelete(s.authorId(), Relation.POSTED, statusId);
                 tx.enqueue(FanOut.UNFANOUT, new FanOut.Post(statusId, s.authorId()));
+                tx.enqueue(Tasks.PUBLISH, new Tasks.Publish(statusId, s.authorId(), false));
                 if (!s.tags().isEmpty()) {
                     tx.enqueue(Tasks.TAG, new Tasks.Tag(statusId, s.tags(), false));
                 }

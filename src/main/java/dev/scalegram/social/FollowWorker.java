@@ -38,9 +38,19 @@ public final class FollowWorker {
         this.config = config;
     }
 
+    /**
+     * Whether the follow stands, read from the follower's shard and not the cache: the relay can hand this task out
+     * the moment the follow commits, before the writer has invalidated the cached edge, and a page that showed the
+     * Follow button has just cached "not following" (or, for an unfollow, "following").
+     */
+    private boolean followsNow(Tasks.FollowRef f) {
+        return graph.write(ScalegramId.shard(f.followerId()),
+                tx -> tx.assocExists(f.followerId(), Relation.FOLLOWS, f.followeeId()));
+    }
+
     public void afterFollow(Task task) {
         Tasks.FollowRef f = Json.convert(task.payload(), Tasks.FollowRef.class);
-        if (!graph.assocExists(f.followerId(), Relation.FOLLOWS, f.followeeId())) {
+        if (!followsNow(f)) {
             return; // unfollowed meanwhile
         }
         activity.add(f.followeeId(), Activity.Type.FOLLOW, f.followerId(), 0);
@@ -73,7 +83,7 @@ public final class FollowWorker {
 
     public void afterUnfollow(Task task) {
         Tasks.FollowRef f = Json.convert(task.payload(), Tasks.FollowRef.class);
-        if (graph.assocExists(f.followerId(), Relation.FOLLOWS, f.followeeId())) {
+        if (followsNow(f)) {
             return; // followed again meanwhile
         }
         graph.write(ScalegramId.shard(f.followerId()),

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 
 /**
  * Posts a photo post, or a comment when it replies to one. The status, its POSTED (or COMMENT_ON) edge, the count and
- * the tasks (fan-out, hashtags, the mention notification, the inverse HAS_COMMENT) are one transaction on the
+ * the tasks (fan-out, the public timeline, hashtags, the mention notification, the inverse HAS_COMMENT) are one transaction on the
  * author's shard: either all of it happens or none.
  */
 public final class PostStatus {
@@ -93,6 +93,7 @@ public final class PostStatus {
             } else {
                 tx.assocAdd(authorId, Relation.POSTED, id, id, null);
                 tx.enqueue(FanOut.FANOUT, new FanOut.Post(id, authorId));
+                tx.enqueue(Tasks.PUBLISH, new Tasks.Publish(id, authorId, true));
                 if (!tags.isEmpty()) {
                     tx.enqueue(Tasks.TAG, new Tasks.Tag(id, tags, true));
                 }

@@ -13,7 +13,7 @@ import java.util.Locale;
 import java.util.OptionalLong;
 
 /**
- * Every list of statuses or accounts a client pages through: home, hashtag, profile, bookmarks, likers, followers,
+ * Every list of statuses or accounts a client pages through: home, recent public posts, hashtag, profile, bookmarks, likers, followers,
  * following, and a status's thread. Each is a range (or the home feed) turned into views by the {@link Hydrator}.
  * A page is returned with the cursor positions the API needs for its Link header.
  */
@@ -25,16 +25,24 @@ public final class ReadTimelines {
     private final Graph graph;
     private final HomeFeed home;
     private final Hydrator hydrator;
+    private final PublicTimeline recent;
 
-    public ReadTimelines(Graph graph, HomeFeed home, Hydrator hydrator) {
+    public ReadTimelines(Graph graph, HomeFeed home, Hydrator hydrator, PublicTimeline recent) {
         this.graph = graph;
         this.home = home;
         this.hydrator = hydrator;
+        this.recent = recent;
     }
 
     public Result<StatusView> home(long viewerId, Page page) {
         List<FeedItem> items = home.read(viewerId, page);
         List<Long> ids = items.stream().map(FeedItem::statusId).toList();
+        return statuses(ids, ids, viewerId);
+    }
+
+    /** Recent public posts of everyone (Explore; Mastodon's public timeline): see {@link PublicTimeline}. */
+    public Result<StatusView> recent(long viewerId, Page page) {
+        List<Long> ids = recent.page(page).stream().map(FeedItem::statusId).toList();
         return statuses(ids, ids, viewerId);
     }
 

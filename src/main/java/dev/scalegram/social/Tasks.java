@@ -7,6 +7,7 @@ public final class Tasks {
     public static final String AFTER_UNFOLLOW = "unfollow.after";
     public static final String NOTIFY = "notify";
     public static final String TAG = "status.tag";
+    public static final String PUBLISH = "status.publish";
 
     private Tasks() {}
 
@@ -15,4 +16,6 @@ public final class Tasks {
     public record Notify(long userId, String type, long actorId, long statusId) {}
 
     public record Tag(long statusId, java.util.List<String> tags, boolean add) {}
+
+    public record Publish(long statusId, long authorId, boolean add) {}
 }
