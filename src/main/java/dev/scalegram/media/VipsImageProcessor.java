@@ -96,45 +96,54 @@ final class VipsImageProcessor implements ImageProcessor {
         int width = swap ? header.height() : header.width();
         int height = swap ? header.width() : header.height();
 
-        List<Size> sizes = ImageProcessor.SIZES;
-        Rendition[] out = new Rendition[sizes.size()];
-        List<MemorySegment> images = new ArrayList<>();
+        // The arena closes last: images loaded from the buffer may read it until they are released.
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(original.length);
             MemorySegment.copy(original, 0, buffer, ValueLayout.JAVA_BYTE, 0, original.length);
-            MemorySegment largest = null;
-            byte[] small = null;
-            for (int k = sizes.size() - 1; k >= 0; k--) {
-                Size size = sizes.get(k);
-                int w = ImageProcessor.widthFor(size, width, height);
-                int h = ImageProcessor.heightFor(size, width, height);
-                MemorySegment image;
-                if (largest == null) {
-                    // Decoded shrunk, turned upright, onto white, then held in memory for the other sizes.
-                    MemorySegment made = lib.thumbnailBuffer(arena, buffer, w, h, SIZE_FORCE, !jpeg, INTERESTING_NONE,
-                            images);
-                    image = lib.copyMemory(lib.opaque(arena, made, images), images);
-                    largest = image;
-                } else if (size.square() && Math.min(lib.width(largest), lib.height(largest)) < w) {
-                    // Too thin (a panorama) to cut a sharp square from: back to the original.
-                    image = lib.opaque(arena, lib.thumbnailBuffer(arena, buffer, w, h, SIZE_DOWN, !jpeg,
-                            INTERESTING_CENTRE, images), images);
-                } else {
-                    image = lib.thumbnailImage(arena, largest, w, h, size.square() ? SIZE_DOWN : SIZE_FORCE,
-                            size.square() ? INTERESTING_CENTRE : INTERESTING_NONE, images);
+            List<MemorySegment> images = new ArrayList<>();
+            try {
+                return sizes(arena, buffer, jpeg, width, height, images);
+            } finally {
+                for (MemorySegment image : images.reversed()) {
+                    lib.unref(image);
                 }
-                byte[] bytes = lib.jpeg(arena, image);
-                out[k] = new Rendition(size, lib.width(image), lib.height(image), bytes);
-                if (!size.square()) {
-                    small = bytes; // the last plain size made is the smallest
-                }
-            }
-            return new Processed(List.of(out), width, height, blurhash(small));
-        } finally {
-            for (MemorySegment image : images.reversed()) {
-                lib.unref(image);
             }
         }
+    }
+
+    /** Every size of the photo in {@code buffer}; each image made is added to {@code images}, to be released. */
+    private Processed sizes(Arena arena, MemorySegment buffer, boolean jpeg, int width, int height,
+            List<MemorySegment> images) {
+        List<Size> sizes = ImageProcessor.SIZES;
+        Rendition[] out = new Rendition[sizes.size()];
+        MemorySegment largest = null;
+        byte[] small = null;
+        for (int k = sizes.size() - 1; k >= 0; k--) {
+            Size size = sizes.get(k);
+            int w = ImageProcessor.widthFor(size, width, height);
+            int h = ImageProcessor.heightFor(size, width, height);
+            MemorySegment image;
+            if (largest == null) {
+                // Decoded shrunk, turned upright, onto white, then held in memory for the other sizes.
+                MemorySegment made = lib.thumbnailBuffer(arena, buffer, w, h, SIZE_FORCE, !jpeg, INTERESTING_NONE,
+                        images);
+                image = lib.copyMemory(lib.opaque(arena, made, images), images);
+                largest = image;
+            } else if (size.square() && Math.min(lib.width(largest), lib.height(largest)) < w) {
+                // Too thin (a panorama) to cut a sharp square from: back to the original.
+                image = lib.opaque(arena, lib.thumbnailBuffer(arena, buffer, w, h, SIZE_DOWN, !jpeg,
+                        INTERESTING_CENTRE, images), images);
+            } else {
+                image = lib.thumbnailImage(arena, largest, w, h, size.square() ? SIZE_DOWN : SIZE_FORCE,
+                        size.square() ? INTERESTING_CENTRE : INTERESTING_NONE, images);
+            }
+            byte[] bytes = lib.jpeg(arena, image);
+            out[k] = new Rendition(size, lib.width(image), lib.height(image), bytes);
+            if (!size.square()) {
+                small = bytes; // the last plain size made is the smallest
+            }
+        }
+        return new Processed(List.of(out), width, height, blurhash(small));
     }
 
     /** From the smallest plain size's JPEG, the way the Java path does, so both give the same hash. */
