@@ -28,7 +28,9 @@ import javax.imageio.ImageIO;
  * way; those never exceed the original, so nothing is enlarged.
  *
  * <p>libvips is thread-safe; each call keeps its native memory in an arena of its own and releases every image it
- * made. Its operation cache is turned off: uploads never repeat, and cached results would hold their pixels.
+ * made. Its operation cache is turned off: uploads never repeat, and cached results would hold their pixels. Its
+ * worker threads are left at libvips's default (one per core): one upload alone gets every core, and uploads side by
+ * side share them as any other work does.
  */
 final class VipsImageProcessor implements ImageProcessor {
 
