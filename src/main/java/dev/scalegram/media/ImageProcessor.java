@@ -47,7 +47,7 @@ public interface ImageProcessor {
         return switch (setting) {
             case "java" -> new JavaImageProcessor();
             case "vips" -> VipsImageProcessor.load();
-            case "auto" -> VipsImageProcessor.tryLoad().<ImageProcessor>map(v -> v).orElseGet(JavaImageProcessor::new);
+            case "auto" -> VipsImageProcessor.tryLoad().orElseGet(JavaImageProcessor::new);
             default -> throw new IllegalArgumentException("media.processor: expected auto, vips or java, got '"
                     + setting + "'");
         };

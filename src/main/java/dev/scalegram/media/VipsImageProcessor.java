@@ -76,7 +76,7 @@ final class VipsImageProcessor implements ImageProcessor {
     }
 
     /** libvips if it loads here, else empty. */
-    static Optional<VipsImageProcessor> tryLoad() {
+    static Optional<ImageProcessor> tryLoad() {
         try {
             return Optional.of(load());
         } catch (IllegalStateException e) {
