@@ -44,6 +44,9 @@ final class VipsImageProcessor implements ImageProcessor {
     private static final int SIZE_FORCE = 3;
     private static final int INTERESTING_NONE = 0;
     private static final int INTERESTING_CENTRE = 1;
+    // VipsFailOn: an error in the file (a truncated or corrupt image) fails the load; by default libvips fills in
+    // grey and carries on, as a browser would, but an upload that does not decode must be refused.
+    private static final int FAIL_ON_ERROR = 2;
 
     private static Vips vips;
     private static String loadFailure;
@@ -91,6 +94,11 @@ final class VipsImageProcessor implements ImageProcessor {
 
     @Override
     public Processed process(byte[] original, ImageHeader header) {
+        // libvips 8.14 makes sizes of a PNG cut off in the middle (the missing rows filled in) even with fail_on set,
+        // where ImageIO throws; UploadMedia checks this first, but the processor must not depend on it.
+        if (!header.completeIn(original)) {
+            throw new UploadMedia.Rejected("Validation failed: the image is truncated");
+        }
         boolean jpeg = header.contentType().equals("image/jpeg");
         // Only a JPEG's EXIF orientation counts, as on the Java path; libvips would also turn other formats.
         int orientation = jpeg ? ExifOrientation.of(original) : ExifOrientation.NORMAL;
@@ -200,7 +208,7 @@ final class VipsImageProcessor implements ImageProcessor {
 
             thumbnailBuffer = bind(linker, vips, "vips_thumbnail_buffer", FunctionDescriptor.of(INT,
                     PTR, SIZE_T, PTR, INT, // buf, len, &out, width
-                    PTR, INT, PTR, INT, PTR, INT, PTR, INT, PTR), // height, size, no_rotate, crop, NULL
+                    PTR, INT, PTR, INT, PTR, INT, PTR, INT, PTR, INT, PTR), // height, size, no_rotate, crop, fail_on, NULL
                     4);
             thumbnailImage = bind(linker, vips, "vips_thumbnail_image", FunctionDescriptor.of(INT,
                     PTR, PTR, INT, // in, &out, width
@@ -258,7 +266,7 @@ final class VipsImageProcessor implements ImageProcessor {
                 rc = (int) thumbnailBuffer.invokeExact(buffer, buffer.byteSize(), out, width,
                         arena.allocateFrom("height"), height, arena.allocateFrom("size"), size,
                         arena.allocateFrom("no_rotate"), noRotate ? 1 : 0, arena.allocateFrom("crop"), crop,
-                        MemorySegment.NULL);
+                        arena.allocateFrom("fail_on"), FAIL_ON_ERROR, MemorySegment.NULL);
             } catch (Throwable t) {
                 throw unexpected(t);
             }

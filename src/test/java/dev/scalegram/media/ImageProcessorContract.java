@@ -206,6 +206,15 @@ abstract class ImageProcessorContract {
         assertThrows(UploadMedia.Rejected.class, () -> processor.process(broken, header(broken)));
     }
 
+    @Test
+    void aTruncatedImageIsRejected() throws IOException {
+        // UploadMedia refuses a file without its end before any processor sees it; this is the processor's own
+        // guard, for a file that claims to be whole but is not.
+        byte[] png = encode(ImageProcessorsAgreeTest.noise(300, 200, 5), "png");
+        byte[] cut = Arrays.copyOf(png, png.length / 2);
+        assertThrows(UploadMedia.Rejected.class, () -> processor.process(cut, header(cut)));
+    }
+
     private static boolean isRed(int rgb) {
         Color c = new Color(rgb);
         return c.getRed() > 200 && c.getBlue() < 60;
