@@ -22,8 +22,8 @@ import javax.imageio.ImageIO;
  * decoded original.
  *
  * <p>The largest size is made from the original, then kept in memory (a 1080 px image, about 3 MB) and the smaller
- * ones are made from it, so the original is decoded once. Only a square that the largest size
- * is too thin for (a panorama) is cut from the original again. Sizes are forced to the exact dimensions
+ * ones are made from it, so the original is decoded once. Only a square that the largest size is too thin for (a
+ * panorama) is cut from the original again. Sizes are forced to the exact dimensions
  * {@link ImageProcessor#widthFor}/{@link ImageProcessor#heightFor} give, so both processors describe a photo the same
  * way; those never exceed the original, so nothing is enlarged.
  *
