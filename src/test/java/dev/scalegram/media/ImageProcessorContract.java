@@ -134,9 +134,8 @@ abstract class ImageProcessorContract {
 
     @Test
     void everyOrientationStandsUpright() throws IOException {
-        // Stored so that applying each orientation must bring red to the top left corner: checked by drawing the
-        // upright image (red quadrant top left) and storing it with the inverse transform, via the Java path's
-        // own transform and its inverse for each turn.
+        // The upright picture, stored turned the opposite way of each orientation (as a camera would store it), must
+        // come out upright again: red top left, blue bottom right.
         BufferedImage upright = quadrants(600, 400);
         for (int o = 1; o <= 8; o++) {
             BufferedImage stored = JavaImageProcessor.upright(upright, INVERSE[o]);
