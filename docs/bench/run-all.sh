@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 out=${1:?usage: run-all.sh OUT_DIR [bench options...]}
 shift
 mkdir -p "$out"
-for s in counter herd timeline fanout mix; do
+for s in counter herd timeline fanout mix upload; do
   # Wait (at most 3 minutes) for the 1-minute load average to fall under 0.8: the previous run's tail, a build or
   # anything else on the machine would otherwise be measured too.
   for _ in $(seq 1 36); do

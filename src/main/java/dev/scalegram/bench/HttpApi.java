@@ -77,6 +77,21 @@ final class HttpApi implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(form(kv))));
     }
 
+    /**
+     * POST one file as {@code multipart/form-data} (field {@code field}), as the holder of {@code token}; the JSON
+     * answer, which must be 200.
+     */
+    JsonNode postFile(String path, String token, String field, String filename, String contentType, byte[] file)
+            throws IOException, InterruptedException {
+        String boundary = "scalegram-bench-" + Long.toHexString(System.nanoTime());
+        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field + "\"; filename=\""
+                + filename + "\"\r\nContent-Type: " + contentType + "\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+        return send(request(path, token).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofByteArray(head),
+                        HttpRequest.BodyPublishers.ofByteArray(file), HttpRequest.BodyPublishers.ofByteArray(tail))));
+    }
+
     private static String form(String... kv) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < kv.length; i += 2) {

@@ -36,7 +36,7 @@ interface Scenario {
 
     static List<Scenario> all() {
         return List.of(new CounterScenario(), new HerdScenario(), new TimelineScenario(), new FanoutScenario(),
-                new MixScenario());
+                new MixScenario(), new UploadScenario());
     }
 
     static Scenario named(String name) {

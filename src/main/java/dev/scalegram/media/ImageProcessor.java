@@ -35,16 +35,19 @@ public interface ImageProcessor {
     record Processed(List<Rendition> renditions, int width, int height, String blurhash) {}
 
     /**
-     * The processor a {@code media.processor} setting asks for: {@code java} (ImageIO + Thumbnailator), or
-     * {@code auto}, which will prefer libvips once its binding lands and takes the Java path until then.
+     * The processor a {@code media.processor} setting asks for: {@code vips} (libvips through FFM), {@code java}
+     * (ImageIO + Thumbnailator), or {@code auto}: libvips when it loads here, else the Java path. libvips is loaded
+     * and initialised once per JVM.
      *
-     * @throws IllegalArgumentException for {@code vips}, which is not available yet
+     * @throws IllegalStateException for {@code vips} when libvips cannot be loaded (the message names the library,
+     *     {@code libvips.so.42}, and Debian's package, {@code libvips42})
+     * @throws IllegalArgumentException for any other setting
      */
     static ImageProcessor forSetting(String setting) {
         return switch (setting) {
-            case "java", "auto" -> new JavaImageProcessor();
-            case "vips" -> throw new IllegalArgumentException("media.processor: vips is not available in this build "
-                    + "yet; use auto or java");
+            case "java" -> new JavaImageProcessor();
+            case "vips" -> VipsImageProcessor.load();
+            case "auto" -> VipsImageProcessor.tryLoad().orElseGet(JavaImageProcessor::new);
             default -> throw new IllegalArgumentException("media.processor: expected auto, vips or java, got '"
                     + setting + "'");
         };

@@ -62,11 +62,19 @@ final class JavaImageProcessor implements ImageProcessor {
                 source = image;
             }
         }
+        return new Processed(List.of(out), width, height, blurhash(source));
+    }
+
+    /**
+     * The BlurHash of a small upright image (the 320 px size): shrunk to 32 px wide first, since a 4×3 hash cannot
+     * tell the difference and the DCT costs per pixel. Shared with {@link VipsImageProcessor}, so both give the same
+     * hash for the same pixels.
+     */
+    static String blurhash(BufferedImage source) {
         BufferedImage tiny = resize(source, Math.min(32, source.getWidth()),
                 Math.max(1, Math.round(source.getHeight() * Math.min(32f, source.getWidth()) / source.getWidth())));
         int[] rgb = tiny.getRGB(0, 0, tiny.getWidth(), tiny.getHeight(), null, 0, tiny.getWidth());
-        String blurhash = Blurhash.encode(rgb, tiny.getWidth(), tiny.getHeight(), BLURHASH_X, BLURHASH_Y);
-        return new Processed(List.of(out), width, height, blurhash);
+        return Blurhash.encode(rgb, tiny.getWidth(), tiny.getHeight(), BLURHASH_X, BLURHASH_Y);
     }
 
     private static BufferedImage decode(byte[] original) {

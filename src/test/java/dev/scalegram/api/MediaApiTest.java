@@ -116,7 +116,8 @@ class MediaApiTest {
     void readyNamesTheImageProcessorThatRuns() {
         JsonNode ready = api.get("/ready").expect(200).json();
         assertEquals("UP", ready.path("status").asString());
-        assertEquals("ImageIO + Thumbnailator", ready.path("photos").asString());
+        // The topology says auto, and the tests run where libvips42 is installed.
+        assertTrue(ready.path("photos").asString().startsWith("libvips 8."), ready.toString());
     }
 
     @Test
