@@ -86,6 +86,61 @@ class MediaTaskApiTest {
         assertEquals(id, status.path("media_attachments").path(0).path("id").asString());
     }
 
+    /** Files the blob store serves (the kept uploads under pending/ are not among them). */
+    static long servedBlobs() throws Exception {
+        Path media = dataDir.resolve("media");
+        if (!Files.exists(media)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(media)) {
+            return files.filter(Files::isRegularFile).filter(f -> !f.getParent().getFileName().toString()
+                    .equals("pending")).count();
+        }
+    }
+
+    @Test
+    void aTwelveMegapixelPhoneJpegBecomesEverySizeAndAPostShowsIt() throws Exception {
+        long before = servedBlobs();
+        byte[] photo = Photos.jpeg(4000, 3000);
+        String id = api.as(ann.token()).postMultipart("/api/v2/media", List.of(
+                Part.file("file", "phone.jpg", "image/jpeg", photo), Part.field("description", "twelve megapixels")))
+                .expect(202).json().path("id").asString();
+        JsonNode ready = null;
+        for (int i = 0; i < 1200 && ready == null; i++) {
+            ApiClient.Response r = api.as(ann.token()).get("/api/v1/media/" + id);
+            if (r.status() == 200) {
+                ready = r.json();
+            } else {
+                assertEquals(206, r.status(), "206 while processing: " + r);
+                Thread.sleep(50);
+            }
+        }
+        assertTrue(ready != null, "the task made the sizes");
+        assertEquals(4000, ready.path("meta").path("original").path("width").asInt());
+        assertEquals(3000, ready.path("meta").path("original").path("height").asInt());
+        assertEquals(320, ready.path("meta").path("small").path("width").asInt());
+        assertEquals(240, ready.path("meta").path("small").path("height").asInt());
+        assertEquals(28, ready.path("blurhash").asString().length());
+        assertEquals(4, servedBlobs() - before, "four sizes stored: 150 square, 320, 640 and 1080 wide");
+        for (String field : List.of("url", "preview_url")) {
+            URI uri = URI.create(ready.path(field).asString());
+            ApiClient.Response file = api.get(uri).expect(200);
+            assertTrue(file.header("Cache-Control").orElse("").contains("immutable")
+                    || file.header("Cache-Control").orElse("").contains("max-age=31536000"), field + ": " + file);
+            assertTrue(file.header("ETag").isPresent(), field);
+            BufferedImage img = ImageIO.read(new ByteArrayInputStream(api.download(uri)));
+            assertEquals(field.equals("url") ? 1080 : 320, img.getWidth(), field);
+            assertEquals(field.equals("url") ? 810 : 240, img.getHeight(), field);
+        }
+        String statusId = api.as(ann.token()).postJson("/api/v1/statuses",
+                ApiClient.obj("status", "from my phone", "media_ids", List.of(id))).expect(200).json()
+                .path("id").asString();
+        JsonNode shown = api.as(ann.token()).get("/api/v1/statuses/" + statusId).expect(200).json()
+                .path("media_attachments").path(0);
+        assertEquals(ready.path("url").asString(), shown.path("url").asString());
+        assertEquals("twelve megapixels", shown.path("description").asString());
+    }
+
     /** A noisy photo (so it does not compress to nothing), as a JPEG. */
     static final class Photos {
         static byte[] jpeg(int w, int h) throws Exception {
