@@ -13,8 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Mastodon's request limit: N requests per 5-minute window per access token, or per IP address for calls without a
- * token (and for the web UI's log-in and sign-up forms), answered with 429 and the {@code X-RateLimit-*} headers clients read. Fixed windows keep it to one map
- * lookup and one increment per request; the map is swept when a window turns over.
+ * token (and for the web UI's log-in and sign-up forms), answered with 429 and the {@code X-RateLimit-*} headers
+ * clients read. Fixed windows keep it to one map lookup and one increment per request; the map is swept when a window
+ * turns over.
  */
 public final class RateLimiter implements Filter {
 

@@ -80,7 +80,8 @@ final class BenchRunner {
         return new BenchResult(s.name(), m, p, results, o.ratios(), o.chart());
     }
 
-    private static double mib(long bytes) {
+    /** Bytes in MiB, to one decimal, as results report memory. */
+    static double mib(long bytes) {
         return Math.round(bytes / (1024.0 * 1024) * 10) / 10.0;
     }
 }

@@ -175,21 +175,21 @@ final class ChildServer implements AutoCloseable {
 
     /** Any server's peak RSS so far ({@code process_memory_peak_rss_bytes} in its /metrics); -1 if it does not say. */
     static long peakRssBytes(URI base) {
-        OptionalDouble v = gauge(base, PEAK_RSS);
+        OptionalDouble v = gauge(metrics(base), PEAK_RSS);
         return v.isPresent() && v.getAsDouble() > 0 ? (long) v.getAsDouble() : -1;
     }
 
-    /** A gauge from any server's /metrics now; empty if it does not answer or has no such gauge. */
-    static OptionalDouble gauge(URI base, String name) {
+    /** Any server's /metrics text now; empty if it does not answer. */
+    static String metrics(URI base) {
         try {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(base.resolve("metrics"))
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? gauge(r.body(), name) : OptionalDouble.empty();
+            return r.statusCode() == 200 ? r.body() : "";
         } catch (IOException e) {
-            return OptionalDouble.empty();
+            return "";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return OptionalDouble.empty();
+            return "";
         }
     }
 

@@ -177,7 +177,7 @@ final class MixScenario implements Scenario {
             }
             long rss = served.server().peakRssBytes();
             results.put("server_peak_rss_mb", rss < 0 ? "unknown (the server did not report its peak RSS)"
-                    : (Object) (Math.round(rss / (1024.0 * 1024) * 10) / 10.0));
+                    : (Object) BenchRunner.mib(rss));
             p.note("server_peak_rss", "VmHWM of the server process in MiB, from ServerUnderTest.peakRssBytes() after "
                     + "the last run; the server's JVM only, not PostgreSQL");
 
@@ -204,8 +204,9 @@ final class MixScenario implements Scenario {
         double backlog = -1;
         double running = -1;
         while (quiet < 2) {
-            backlog = server.gauge("scalegram_outbox_backlog").orElse(0);
-            running = server.gauge("scalegram_http_admission_running").orElse(0);
+            String metrics = server.metrics(); // one scrape for both gauges
+            backlog = ChildServer.gauge(metrics, "scalegram_outbox_backlog").orElse(0);
+            running = ChildServer.gauge(metrics, "scalegram_http_admission_running").orElse(0);
             quiet = backlog == 0 && running == 0 ? quiet + 1 : 0;
             if (quiet < 2) {
                 if (System.nanoTime() > giveUp) {

@@ -19,9 +19,9 @@ interface ServerUnderTest extends AutoCloseable {
      */
     long peakRssBytes();
 
-    /** A gauge from the server's {@code /metrics} now (e.g. {@code scalegram_outbox_backlog}); empty if unknown. */
-    default java.util.OptionalDouble gauge(String name) {
-        return ChildServer.gauge(base(), name);
+    /** The server's {@code /metrics} text now (read gauges with {@code ChildServer.gauge}); empty if unreachable. */
+    default String metrics() {
+        return ChildServer.metrics(base());
     }
 
     /** What the server is, for the result's params: "embedded, child process pid 1234", a URL, a topology file. */

@@ -147,7 +147,7 @@ final class UploadScenario implements Scenario {
             r.put("mean_ms", Percentiles.round(hist.getMean() / 1e6));
             long rss = served.server().peakRssBytes();
             if (rss > 0) {
-                r.put("server_peak_rss_mb", Math.round(rss / (1024.0 * 1024) * 10) / 10.0);
+                r.put("server_peak_rss_mb", BenchRunner.mib(rss));
             }
             ctx.log().printf("  %s: p50 %s ms, p99 %s ms, mean %s ms over %d uploads; server peak RSS %s MB%n",
                     processor, r.get("p50_ms"), r.get("p99_ms"), r.get("mean_ms"), hist.getTotalCount(),

@@ -208,7 +208,8 @@ final class VipsImageProcessor implements ImageProcessor {
 
             thumbnailBuffer = bind(linker, vips, "vips_thumbnail_buffer", FunctionDescriptor.of(INT,
                     PTR, SIZE_T, PTR, INT, // buf, len, &out, width
-                    PTR, INT, PTR, INT, PTR, INT, PTR, INT, PTR, INT, PTR), // height, size, no_rotate, crop, fail_on, NULL
+                    // height, size, no_rotate, crop, fail_on, NULL
+                    PTR, INT, PTR, INT, PTR, INT, PTR, INT, PTR, INT, PTR),
                     4);
             thumbnailImage = bind(linker, vips, "vips_thumbnail_image", FunctionDescriptor.of(INT,
                     PTR, PTR, INT, // in, &out, width

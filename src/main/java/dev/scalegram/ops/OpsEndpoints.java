@@ -1,5 +1,6 @@
 package dev.scalegram.ops;
 
+import dev.scalegram.json.Json;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.HttpRouting;
@@ -11,6 +12,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -25,20 +28,20 @@ public final class OpsEndpoints {
 
     private final PrometheusMeterRegistry registry;
     private final BooleanSupplier ready;
-    private final java.util.Map<String, String> facts;
+    private final Map<String, String> facts;
 
     public OpsEndpoints(PrometheusMeterRegistry registry, BooleanSupplier ready) {
-        this(registry, ready, java.util.Map.of());
+        this(registry, ready, Map.of());
     }
 
     /**
      * @param facts what this process runs with, added to {@code /ready}'s answer for an operator (e.g. which image
      *     processor makes photo sizes); fixed at start
      */
-    public OpsEndpoints(PrometheusMeterRegistry registry, BooleanSupplier ready, java.util.Map<String, String> facts) {
+    public OpsEndpoints(PrometheusMeterRegistry registry, BooleanSupplier ready, Map<String, String> facts) {
         this.registry = registry;
         this.ready = ready;
-        this.facts = new java.util.TreeMap<>(facts);
+        this.facts = new TreeMap<>(facts);
     }
 
     /**
@@ -79,9 +82,9 @@ public final class OpsEndpoints {
             boolean ok = ready.getAsBoolean();
             res.status(ok ? 200 : 503);
             res.header(HeaderNames.CONTENT_TYPE, "application/json");
-            var body = dev.scalegram.json.Json.object().put("status", ok ? "UP" : "DOWN");
+            var body = Json.object().put("status", ok ? "UP" : "DOWN");
             facts.forEach(body::put);
-            res.send(dev.scalegram.json.Json.bytes(body));
+            res.send(Json.bytes(body));
         });
         // TechEmpower's plaintext test: no database, no JSON, no auth. Nothing served through this stack can be faster.
         r.get("/plaintext", (req, res) -> {

@@ -183,7 +183,8 @@ public final class Scalegram implements AutoCloseable {
                 new PostStatus(graph, t.limits()), new DeleteStatus(graph), new FavouriteStatus(graph),
                 new BookmarkStatus(graph), new UploadMedia(graph, blobs, images, t.limits().maxMediaBytes(),
                         t.media().maxPixels(), t.media().taskAbovePixels()),
-                new ReadTimelines(graph, new HomeFeed(graph, feeds), hydrator, publicTimeline), new ReadNotifications(activity, hydrator),
+                new ReadTimelines(graph, new HomeFeed(graph, feeds), hydrator, publicTimeline),
+                new ReadNotifications(activity, hydrator),
                 hydrator, activity, graph);
 
         FanOut fanOut = new FanOut(graph, feeds, t.feed(), author -> graph.objGet(author)
@@ -274,13 +275,7 @@ public final class Scalegram implements AutoCloseable {
                 error(res, e.status(), e.getMessage());
             }
         });
-        routing.error(Problem.class, (req, res, e) -> error(res, switch (e.kind()) {
-            case BAD_REQUEST -> 400;
-            case UNAUTHORIZED -> 401;
-            case FORBIDDEN -> 403;
-            case NOT_FOUND -> 404;
-            case UNPROCESSABLE -> 422;
-        }, e.getMessage()));
+        routing.error(Problem.class, (req, res, e) -> error(res, e.httpStatus(), e.getMessage()));
         routing.error(ShardException.class, (req, res, e) -> {
             LOG.log(Level.WARNING, "database error on " + req.path().rawPath(), e);
             error(res, 503, "Service temporarily unavailable");

@@ -8,8 +8,8 @@ import dev.scalegram.ids.ScalegramId;
 
 /**
  * Deletes one's own status. The object and its POSTED or COMMENT_ON edge go in one transaction (so counts drop at
- * once); removal from feeds, the public timeline and hashtags follows by task. Everything else that still points at the status (likes,
- * bookmarks, notifications) is dropped when pages are hydrated, because the object is gone.
+ * once); removal from feeds, the public timeline and hashtags follows by task. Everything else that still points at
+ * the status (likes, bookmarks, notifications) is dropped when pages are hydrated, because the object is gone.
  */
 public final class DeleteStatus {
 

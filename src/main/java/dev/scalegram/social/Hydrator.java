@@ -127,7 +127,8 @@ public final class Hydrator {
         return v;
     }
 
-    private static <T> T get(Future<T> f) {
+    /** A finished lookup's value; its runtime failure rethrown as it was (also used by {@link PublicTimeline}). */
+    static <T> T get(Future<T> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {

@@ -20,8 +20,8 @@ import java.util.regex.Pattern;
 
 /**
  * Posts a photo post, or a comment when it replies to one. The status, its POSTED (or COMMENT_ON) edge, the count and
- * the tasks (fan-out, the public timeline, hashtags, the mention notification, the inverse HAS_COMMENT) are one transaction on the
- * author's shard: either all of it happens or none.
+ * the tasks (fan-out, the public timeline, hashtags, the mention notification, the inverse HAS_COMMENT) are one
+ * transaction on the author's shard: either all of it happens or none.
  */
 public final class PostStatus {
 

@@ -16,6 +16,17 @@ public final class Problem extends RuntimeException {
         return kind;
     }
 
+    /** The HTTP status the API and the web UI answer this with. */
+    public int httpStatus() {
+        return switch (kind) {
+            case BAD_REQUEST -> 400;
+            case UNAUTHORIZED -> 401;
+            case FORBIDDEN -> 403;
+            case NOT_FOUND -> 404;
+            case UNPROCESSABLE -> 422;
+        };
+    }
+
     public static Problem notFound(String what) {
         return new Problem(Kind.NOT_FOUND, what);
     }

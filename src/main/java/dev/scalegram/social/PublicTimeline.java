@@ -12,7 +12,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -75,7 +74,7 @@ public final class PublicTimeline {
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<List<FeedItem>>> reads = ids.stream().map(id -> ex.submit(() -> feeds.page(id, page))).toList();
             for (Future<List<FeedItem>> f : reads) {
-                merged.addAll(get(f));
+                merged.addAll(Hydrator.get(f));
             }
         }
         merged.sort(Comparator.comparingLong(FeedItem::statusId).reversed());
@@ -121,19 +120,5 @@ public final class PublicTimeline {
 
     private static String name(int stripe) {
         return "stripe-" + stripe;
-    }
-
-    private static <T> T get(Future<T> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
     }
 }

@@ -13,9 +13,9 @@ import java.util.Locale;
 import java.util.OptionalLong;
 
 /**
- * Every list of statuses or accounts a client pages through: home, recent public posts, hashtag, profile, bookmarks, likers, followers,
- * following, and a status's thread. Each is a range (or the home feed) turned into views by the {@link Hydrator}.
- * A page is returned with the cursor positions the API needs for its Link header.
+ * Every list of statuses or accounts a client pages through: home, recent public posts, hashtag, profile, bookmarks,
+ * likers, followers, following, and a status's thread. Each is a range (or the home feed) turned into views by the
+ * {@link Hydrator}. A page is returned with the cursor positions the API needs for its Link header.
  */
 public final class ReadTimelines {
 

@@ -108,13 +108,7 @@ public final class WebUi {
             try {
                 body.handle(r);
             } catch (Problem e) {
-                error(r, switch (e.kind()) {
-                    case BAD_REQUEST -> 400;
-                    case UNAUTHORIZED -> 401;
-                    case FORBIDDEN -> 403;
-                    case NOT_FOUND -> 404;
-                    case UNPROCESSABLE -> 422;
-                }, e.getMessage());
+                error(r, e.httpStatus(), e.getMessage());
             } catch (ApiError e) {
                 error(r, e.status(), e.getMessage());
             } catch (ShardException e) {
@@ -462,15 +456,10 @@ public final class WebUi {
         List<Photo> photos = new ArrayList<>();
         Photo thumb = null;
         for (StatusView.MediaItem m : s.media()) {
-            Media media = m.media();
-            String alt = media.description() == null || media.description().isBlank() ? "Photo by @" + author
-                    : media.description();
-            if (media.processing()) {
+            if (m.media().processing()) {
                 continue;
             }
-            Media.Variant large = media.variants().isEmpty() ? null : media.variants().getLast();
-            photos.add(large == null ? new Photo(url(media.blob()), media.width(), media.height(), alt)
-                    : new Photo(url(large.blob()), large.width(), large.height(), alt));
+            photos.add(photo(s, m.media(), "large"));
             if (thumb == null) {
                 thumb = thumb(s, m);
             }
@@ -480,10 +469,14 @@ public final class WebUi {
     }
 
     private Photo thumb(StatusView s, StatusView.MediaItem m) {
-        Media media = m.media();
+        return photo(s, m.media(), "small");
+    }
+
+    /** One stored size of a photo (the stored file itself for photos from before sizes), with its alt text. */
+    private Photo photo(StatusView s, Media media, String size) {
         String alt = media.description() == null || media.description().isBlank()
                 ? "Photo by @" + s.author().account().username() : media.description();
-        return media.variant("small").map(v -> new Photo(url(v.blob()), v.width(), v.height(), alt))
+        return media.variant(size).map(v -> new Photo(url(v.blob()), v.width(), v.height(), alt))
                 .orElse(new Photo(url(media.blob()), media.width(), media.height(), alt));
     }
 

@@ -59,17 +59,7 @@ class MediaTaskApiTest {
         assertTrue(accepted.path("url").isNull(), "no URL before the sizes exist: " + accepted);
         String id = accepted.path("id").asString();
 
-        JsonNode ready = null;
-        for (int i = 0; i < 600 && ready == null; i++) {
-            ApiClient.Response r = api.as(ann.token()).get("/api/v1/media/" + id);
-            if (r.status() == 200) {
-                ready = r.json();
-            } else {
-                assertEquals(206, r.status(), "206 while processing: " + r);
-                Thread.sleep(50);
-            }
-        }
-        assertTrue(ready != null, "the task made the sizes");
+        JsonNode ready = awaitReady(id);
         assertEquals(1600, ready.path("meta").path("original").path("width").asInt());
         assertEquals(320, ready.path("meta").path("small").path("width").asInt());
         assertEquals(240, ready.path("meta").path("small").path("height").asInt());
@@ -84,6 +74,19 @@ class MediaTaskApiTest {
         JsonNode status = api.as(ann.token()).postJson("/api/v1/statuses",
                 ApiClient.obj("status", "made by a task", "media_ids", List.of(id))).expect(200).json();
         assertEquals(id, status.path("media_attachments").path(0).path("id").asString());
+    }
+
+    /** Polls GET /api/v1/media/:id as a client does: 206 while processing, then 200 with every size (at most 60 s). */
+    static JsonNode awaitReady(String id) throws Exception {
+        for (int i = 0; i < 1200; i++) {
+            ApiClient.Response r = api.as(ann.token()).get("/api/v1/media/" + id);
+            if (r.status() == 200) {
+                return r.json();
+            }
+            assertEquals(206, r.status(), "206 while processing: " + r);
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the task did not make the sizes of " + id + " within 60 s");
     }
 
     /** Files the blob store serves (the kept uploads under pending/ are not among them). */
@@ -105,17 +108,7 @@ class MediaTaskApiTest {
         String id = api.as(ann.token()).postMultipart("/api/v2/media", List.of(
                 Part.file("file", "phone.jpg", "image/jpeg", photo), Part.field("description", "twelve megapixels")))
                 .expect(202).json().path("id").asString();
-        JsonNode ready = null;
-        for (int i = 0; i < 1200 && ready == null; i++) {
-            ApiClient.Response r = api.as(ann.token()).get("/api/v1/media/" + id);
-            if (r.status() == 200) {
-                ready = r.json();
-            } else {
-                assertEquals(206, r.status(), "206 while processing: " + r);
-                Thread.sleep(50);
-            }
-        }
-        assertTrue(ready != null, "the task made the sizes");
+        JsonNode ready = awaitReady(id);
         assertEquals(4000, ready.path("meta").path("original").path("width").asInt());
         assertEquals(3000, ready.path("meta").path("original").path("height").asInt());
         assertEquals(320, ready.path("meta").path("small").path("width").asInt());
