@@ -19,12 +19,12 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import tools.jackson.databind.node.ObjectNode;
 
 /** The Mastodon REST endpoints: accounts, statuses, timelines, notifications, media. */
 public final class MastodonApi {
@@ -98,9 +98,9 @@ public final class MastodonApi {
         }));
         r.get("/api/v1/statuses/{id}/context", h(x -> {
             ReadTimelines.Context c = u.timelines().context(x.pathId("id"), x.viewer("read:statuses"));
-            ObjectNode n = dev.scalegram.json.Json.object();
-            n.set("ancestors", Entities.array(c.ancestors().stream().map(s -> status(x, s)).toList()));
-            n.set("descendants", Entities.array(c.descendants().stream().map(s -> status(x, s)).toList()));
+            Map<String, Object> n = new LinkedHashMap<>();
+            n.put("ancestors", c.ancestors().stream().map(s -> status(x, s)).toList());
+            n.put("descendants", c.descendants().stream().map(s -> status(x, s)).toList());
             x.json(n);
         }));
         r.post("/api/v1/statuses/{id}/favourite", h(x -> statusAction(x, "write:favourites", (me, id) -> u.favourite().favourite(me, id))));
@@ -217,14 +217,14 @@ public final class MastodonApi {
         }
         Map<Long, Boolean> following = graph.assocExistsTo(me, Relation.FOLLOWS, ids);
         Map<Long, Boolean> followedBy = graph.assocExistsTo(me, Relation.FOLLOWED_BY, ids);
-        List<ObjectNode> out = new ArrayList<>();
+        List<Entities.Entity> out = new ArrayList<>();
         for (long id : ids) {
             out.add(Entities.relationship(id, following.getOrDefault(id, false), followedBy.getOrDefault(id, false)));
         }
-        x.json(Entities.array(out));
+        x.json(out);
     }
 
-    private ObjectNode relationship(long me, long target) {
+    private Entities.Entity relationship(long me, long target) {
         return Entities.relationship(target, graph.assocExists(me, Relation.FOLLOWS, target),
                 graph.assocExists(me, Relation.FOLLOWED_BY, target));
     }
@@ -274,7 +274,7 @@ public final class MastodonApi {
         }
         ReadTimelines.Result<ReadNotifications.Item> page = u.notifications().page(me, x.page(), types);
         x.link(page.newest(), page.oldest(), page.items().size());
-        x.json(Entities.array(page.items().stream().map(i -> notification(x, i)).toList()));
+        x.json(page.items().stream().map(i -> notification(x, i)).toList());
     }
 
     private void upload(Exchange x) {
@@ -293,27 +293,27 @@ public final class MastodonApi {
         }
     }
 
-    private ObjectNode account(Exchange x, AccountView v) {
+    private Entities.Entity account(Exchange x, AccountView v) {
         return entities(x).account(v);
     }
 
-    private ObjectNode status(Exchange x, StatusView v) {
+    private Entities.Entity status(Exchange x, StatusView v) {
         return entities(x).status(v);
     }
 
-    private ObjectNode notification(Exchange x, ReadNotifications.Item i) {
+    private Entities.Entity notification(Exchange x, ReadNotifications.Item i) {
         return entities(x).notification(i.activity(), i.actor(), i.status());
     }
 
     private void statuses(Exchange x, ReadTimelines.Result<StatusView> page) {
         Entities e = entities(x);
         x.link(page.newest(), page.oldest(), page.items().size());
-        x.json(Entities.array(page.items().stream().map(e::status).toList()));
+        x.json(page.items().stream().map(e::status).toList());
     }
 
     private void accounts(Exchange x, ReadTimelines.Result<AccountView> page) {
         Entities e = entities(x);
         x.link(page.newest(), page.oldest(), page.items().size());
-        x.json(Entities.array(page.items().stream().map(e::account).toList()));
+        x.json(page.items().stream().map(e::account).toList());
     }
 }

@@ -36,7 +36,13 @@ public final class OAuthStore {
 
     /** A registered app as stored. */
     public record App(String name, String website, List<String> redirectUris, String scopes, String clientId,
-                      String secretDigest) {}
+                      String secretDigest) {
+
+        /** Immutable, because decoded objects are shared between requests (see GraphObject#as). */
+        public App {
+            redirectUris = redirectUris == null ? List.of() : List.copyOf(redirectUris);
+        }
+    }
 
     /** An access token as stored (under the digest of the token string). */
     public record Token(long appId, long accountId, String scopes, long createdAt) {}

@@ -35,7 +35,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
 
 /**
  * The home timeline done the naive way, kept in the bench code only, as the baseline the real one is measured
@@ -373,8 +372,8 @@ final class NaiveTimeline implements AutoCloseable {
      * The rows as Mastodon statuses, rendered by the API's own {@link Entities} so both implementations answer the
      * same JSON. The seeded posts carry no media, so none is looked up.
      */
-    ArrayNode render(List<Row> rows) {
-        ArrayNode out = Json.MAPPER.createArrayNode();
+    List<Entities.Entity> render(List<Row> rows) {
+        List<Entities.Entity> out = new ArrayList<>(rows.size());
         for (Row r : rows) {
             AccountView author = new AccountView(r.authorId(), Json.read(r.account(), Account.class), r.followers(),
                     r.following(), r.statuses());

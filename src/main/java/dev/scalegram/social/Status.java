@@ -10,6 +10,12 @@ import java.util.List;
 public record Status(long authorId, String text, List<Long> mediaIds, long inReplyToId, long inReplyToAccountId,
                      List<String> tags) {
 
+    /** Immutable, because decoded statuses are shared between requests (see GraphObject#as). */
+    public Status {
+        mediaIds = mediaIds == null ? List.of() : List.copyOf(mediaIds);
+        tags = tags == null ? List.of() : List.copyOf(tags);
+    }
+
     @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isComment() {
         return inReplyToId != 0;
