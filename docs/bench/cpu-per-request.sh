@@ -34,7 +34,7 @@ measure() {
   c1=$(cpu)
   # clock ticks (1/100 s) over the 16 s of load
   printf '%-22s server %4d us/request   %s\n' "$name" $(((c1 - c0) * 10000 / (16 * rate))) \
-    "$(tail -1 "$dir/$name.log" | sed 's/.*CO-corrected), //')"
+    "$(grep 'CO-corrected' "$dir/$name.log" | tail -1 | sed 's/.*CO-corrected), //')"
 }
 echo "server pid $pid, $rate requests/s each, one reader ($(nproc) cores, $(uname -n))"
 measure plaintext "$base/plaintext"
