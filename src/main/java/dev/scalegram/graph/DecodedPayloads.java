@@ -10,8 +10,8 @@ import java.util.Arrays;
  * updated object has other bytes, so it can never hand out an old value.
  *
  * <p>A fixed array of slots, each holding the last payload that hashed to it (no eviction policy, no locks): a racy
- * read sees either an older complete entry or a newer one, since an entry's fields are final. Records decoded here
- * are shared between threads, so they must be immutable.
+ * read sees either an older complete entry or a newer one, since an entry's fields are final. Only records are
+ * remembered, and they are shared between threads, so the records decoded here must be immutable.
  */
 final class DecodedPayloads {
 
@@ -27,7 +27,8 @@ final class DecodedPayloads {
     private DecodedPayloads() {}
 
     static <T> T decode(byte[] data, Class<T> type) {
-        if (data.length > MAX_BYTES) {
+        // Only records are shared: a Map or a bean read here could be changed by one caller under another.
+        if (data.length > MAX_BYTES || !type.isRecord()) {
             return Json.read(data, type);
         }
         int h = Arrays.hashCode(data) ^ type.hashCode();

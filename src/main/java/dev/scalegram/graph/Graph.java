@@ -15,12 +15,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * The graph API. Reads are served through the lease cache (objects, counts, edge checks, the head of each range,
@@ -130,26 +132,50 @@ public final class Graph {
 
     /** Counts for many id1s of one relation; every id1 gets an entry (0 when nothing was ever counted). */
     public Map<Long, Long> assocCountMany(Collection<Long> id1s, Relation r) {
-        if (!r.counted()) {
-            throw new IllegalArgumentException(r + " is not a counted relation");
-        }
-        Map<String, Long> idOfKey = new LinkedHashMap<>();
-        for (long id : id1s) {
-            if (routable(id)) {
-                idOfKey.put(GraphKeys.count(id, r), id);
+        return assocCounts(Map.of(r, id1s)).get(r);
+    }
+
+    /**
+     * Counts of several relations at once, each for its own id1s (a page's like and comment counts and its authors'
+     * follower, following and post counts), in one cache round trip per server and at most one query per shard for
+     * the misses. Every relation asked for gets a map with an entry for each of its id1s (0 when nothing was ever
+     * counted).
+     */
+    public Map<Relation, Map<Long, Long>> assocCounts(Map<Relation, ? extends Collection<Long>> wanted) {
+        record Counted(long id1, Relation r) {}
+        Map<String, Counted> ofKey = new LinkedHashMap<>();
+        wanted.forEach((r, id1s) -> {
+            if (!r.counted()) {
+                throw new IllegalArgumentException(r + " is not a counted relation");
             }
-        }
-        Map<String, Long> got = cache.getMany(new ArrayList<>(idOfKey.keySet()), Codec.LONG, missing -> {
+            for (long id : id1s) {
+                if (routable(id)) {
+                    ofKey.put(GraphKeys.count(id, r), new Counted(id, r));
+                }
+            }
+        });
+        Map<String, Long> got = ofKey.isEmpty() ? Map.of()
+                : cache.getMany(new ArrayList<>(ofKey.keySet()), Codec.LONG, missing -> {
             Map<String, Long> loaded = new HashMap<>();
             missing.forEach(k -> loaded.put(k, 0L));
-            ScalegramId.byShard(missing.stream().map(idOfKey::get).toList()).forEach((shard, ids) -> shards.read(shard, (c, sql) -> {
+            Map<Long, Set<Short>> typesOfId = new HashMap<>();
+            missing.forEach(k -> typesOfId.computeIfAbsent(ofKey.get(k).id1(), x -> new HashSet<>())
+                    .add((short) ofKey.get(k).r().code()));
+            ScalegramId.byShard(new ArrayList<>(typesOfId.keySet())).forEach((shard, ids) -> shards.read(shard,
+                    (c, sql) -> {
+                Set<Short> types = new HashSet<>();
+                ids.forEach(id -> types.addAll(typesOfId.get(id)));
                 try (PreparedStatement ps = c.prepareStatement(
-                        sql.of("SELECT id1, n FROM {s}.counts WHERE type = ? AND id1 = ANY(?)"))) {
-                    ps.setShort(1, (short) r.code());
-                    ps.setArray(2, c.createArrayOf("bigint", ids.toArray()));
+                        sql.of("SELECT id1, type, n FROM {s}.counts WHERE id1 = ANY(?) AND type = ANY(?)"))) {
+                    ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+                    ps.setArray(2, c.createArrayOf("smallint", types.toArray()));
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
-                            loaded.put(GraphKeys.count(rs.getLong(1), r), rs.getLong(2));
+                            String key = GraphKeys.count(rs.getLong(1), Relation.of(rs.getShort(2)));
+                            // Rows for pairs nobody asked about (another relation of an id asked for) stay out.
+                            if (loaded.containsKey(key)) {
+                                loaded.put(key, rs.getLong(3));
+                            }
                         }
                     }
                 }
@@ -157,11 +183,18 @@ public final class Graph {
             }));
             return loaded;
         });
-        Map<Long, Long> out = new LinkedHashMap<>();
-        for (long id : id1s) {
-            out.put(id, 0L);
-        }
-        got.forEach((k, v) -> out.put(idOfKey.get(k), v == null ? 0L : v));
+        Map<Relation, Map<Long, Long>> out = new LinkedHashMap<>();
+        wanted.forEach((r, id1s) -> {
+            Map<Long, Long> counts = new LinkedHashMap<>();
+            for (long id : id1s) {
+                counts.put(id, 0L);
+            }
+            out.put(r, counts);
+        });
+        got.forEach((k, v) -> {
+            Counted c = ofKey.get(k);
+            out.get(c.r()).put(c.id1(), v == null ? 0L : v);
+        });
         return out;
     }
 

@@ -18,12 +18,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Turns ids into views: one multi-get for the statuses, then the independent lookups (authors and their counters,
- * media, like and reply counts, the viewer's like and bookmark marks) at once on virtual threads, each a cache
- * multi-get whose misses are one query per shard. Ids whose object is gone (deleted) are dropped here, which is how a
- * deleted status disappears from every list that still points at it.
+ * Turns ids into views in two rounds of cache reads, because each round is a network round trip per memcached server:
+ * first the statuses, then everything they point at at once on virtual threads: their authors' and media objects in one
+ * multi-get, their counts and their authors' counts in another, the viewer's like and bookmark marks. Misses are one
+ * query per shard. Ids whose object is gone (deleted) are dropped here, which is how a deleted status disappears from
+ * every list that still points at it.
  */
 public final class Hydrator {
+
+    private static final List<Relation> ACCOUNT_COUNTS =
+            List.of(Relation.FOLLOWED_BY, Relation.FOLLOWS, Relation.POSTED);
 
     private final Graph graph;
 
@@ -46,36 +50,40 @@ public final class Hydrator {
             return List.of();
         }
         Set<Long> authorIds = new LinkedHashSet<>();
-        Set<Long> mediaIds = new LinkedHashSet<>();
+        Set<Long> objectIds = new LinkedHashSet<>();
         statuses.values().forEach(s -> {
             authorIds.add(s.authorId());
-            mediaIds.addAll(s.mediaIds());
+            objectIds.add(s.authorId());
+            objectIds.addAll(s.mediaIds());
         });
+        Map<Relation, Collection<Long>> wanted = new LinkedHashMap<>();
+        wanted.put(Relation.LIKED_BY, present);
+        wanted.put(Relation.HAS_COMMENT, present);
+        ACCOUNT_COUNTS.forEach(r -> wanted.put(r, authorIds));
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            Future<Map<Long, AccountView>> authors = ex.submit(() -> accounts(authorIds));
-            Future<Map<Long, GraphObject>> media = ex.submit(() -> graph.objGetMany(mediaIds));
-            Future<Map<Long, Long>> favourites = ex.submit(() -> graph.assocCountMany(present, Relation.LIKED_BY));
-            Future<Map<Long, Long>> replies = ex.submit(() -> graph.assocCountMany(present, Relation.HAS_COMMENT));
+            Future<Map<Long, GraphObject>> objects = ex.submit(() -> graph.objGetMany(objectIds));
+            Future<Map<Relation, Map<Long, Long>>> counts = ex.submit(() -> graph.assocCounts(wanted));
             Future<Map<Long, Boolean>> liked = viewerId == 0 ? null
                     : ex.submit(() -> graph.assocExistsFrom(present, Relation.LIKED_BY, viewerId));
             Future<Map<Long, Boolean>> saved = viewerId == 0 ? null
                     : ex.submit(() -> graph.assocExistsTo(viewerId, Relation.SAVED, present));
+            Map<Long, AccountView> authors = accountViews(authorIds, get(objects), get(counts));
             List<StatusView> out = new ArrayList<>(present.size());
             for (long id : ids) {
                 Status s = statuses.get(id);
-                AccountView author = s == null ? null : get(authors).get(s.authorId());
+                AccountView author = s == null ? null : authors.get(s.authorId());
                 if (author == null) {
                     continue;
                 }
                 List<StatusView.MediaItem> items = new ArrayList<>();
                 for (long m : s.mediaIds()) {
-                    GraphObject o = get(media).get(m);
-                    if (o != null) {
+                    GraphObject o = get(objects).get(m);
+                    if (o != null && o.type() == ObjectType.MEDIA) {
                         items.add(new StatusView.MediaItem(m, o.as(Media.class)));
                     }
                 }
-                out.add(new StatusView(id, s, author, items, get(favourites).getOrDefault(id, 0L),
-                        get(replies).getOrDefault(id, 0L),
+                out.add(new StatusView(id, s, author, items, get(counts).get(Relation.LIKED_BY).getOrDefault(id, 0L),
+                        get(counts).get(Relation.HAS_COMMENT).getOrDefault(id, 0L),
                         liked != null && get(liked).getOrDefault(id, false),
                         saved != null && get(saved).getOrDefault(id, false)));
             }
@@ -96,27 +104,30 @@ public final class Hydrator {
         if (ids.isEmpty()) {
             return Map.of();
         }
-        Map<Long, Account> accounts = new LinkedHashMap<>();
-        graph.objGetMany(ids).forEach((id, o) -> {
-            if (o.type() == ObjectType.ACCOUNT) {
-                accounts.put(id, o.as(Account.class));
-            }
-        });
-        List<Long> present = new ArrayList<>(accounts.keySet());
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            Future<Map<Long, Long>> followers = ex.submit(() -> graph.assocCountMany(present, Relation.FOLLOWED_BY));
-            Future<Map<Long, Long>> following = ex.submit(() -> graph.assocCountMany(present, Relation.FOLLOWS));
-            Future<Map<Long, Long>> posts = ex.submit(() -> graph.assocCountMany(present, Relation.POSTED));
-            Map<Long, AccountView> out = new LinkedHashMap<>();
-            for (long id : ids) {
-                Account a = accounts.get(id);
-                if (a != null) {
-                    out.put(id, new AccountView(id, a, get(followers).getOrDefault(id, 0L),
-                            get(following).getOrDefault(id, 0L), get(posts).getOrDefault(id, 0L)));
-                }
-            }
-            return out;
+            Future<Map<Long, GraphObject>> objects = ex.submit(() -> graph.objGetMany(ids));
+            Map<Relation, Collection<Long>> wanted = new LinkedHashMap<>();
+            ACCOUNT_COUNTS.forEach(r -> wanted.put(r, ids));
+            // Counts are read for every id at once, before knowing which are accounts: one round trip, not two; the
+            // ids of a page are accounts but for the rare deleted one, whose counts are then read for nothing.
+            Map<Relation, Map<Long, Long>> counts = graph.assocCounts(wanted);
+            return accountViews(ids, get(objects), counts);
         }
+    }
+
+    private static Map<Long, AccountView> accountViews(Collection<Long> ids, Map<Long, GraphObject> objects,
+            Map<Relation, Map<Long, Long>> counts) {
+        Map<Long, AccountView> out = new LinkedHashMap<>();
+        for (long id : ids) {
+            GraphObject o = objects.get(id);
+            if (o != null && o.type() == ObjectType.ACCOUNT) {
+                out.put(id, new AccountView(id, o.as(Account.class),
+                        counts.get(Relation.FOLLOWED_BY).getOrDefault(id, 0L),
+                        counts.get(Relation.FOLLOWS).getOrDefault(id, 0L),
+                        counts.get(Relation.POSTED).getOrDefault(id, 0L)));
+            }
+        }
+        return out;
     }
 
     public AccountView account(long id) {

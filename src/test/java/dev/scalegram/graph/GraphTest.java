@@ -131,6 +131,45 @@ class GraphTest {
     }
 
     @Test
+    void countsOfSeveralRelationsComeInOneReadAndFollowEveryWrite() {
+        long author = newAccount(1, "counted");
+        long fan = newAccount(2, "counter-fan");
+        long s1 = graph.write(1, tx -> tx.objAdd(ObjectType.STATUS, Map.of("text", "one")));
+        long s2 = graph.write(1, tx -> tx.objAdd(ObjectType.STATUS, Map.of("text", "two")));
+        graph.write(1, tx -> tx.assocAdd(s1, Relation.LIKED_BY, fan));
+        graph.write(1, tx -> tx.assocAdd(s1, Relation.LIKED_BY, author));
+        graph.write(1, tx -> tx.assocAdd(s2, Relation.HAS_COMMENT, fan));
+        graph.write(2, tx -> tx.assocAdd(fan, Relation.FOLLOWS, author));
+        graph.write(1, tx -> tx.assocAdd(author, Relation.POSTED, s1));
+        assertTrue(stack.relay().awaitIdle(10_000));
+        Map<Relation, List<Long>> wanted = new java.util.LinkedHashMap<>();
+        wanted.put(Relation.LIKED_BY, List.of(s1, s2));
+        wanted.put(Relation.HAS_COMMENT, List.of(s1, s2));
+        wanted.put(Relation.FOLLOWED_BY, List.of(author, fan));
+        wanted.put(Relation.POSTED, List.of(author));
+
+        Map<Relation, Map<Long, Long>> counts = graph.assocCounts(wanted);
+        assertEquals(Map.of(s1, 2L, s2, 0L), counts.get(Relation.LIKED_BY));
+        assertEquals(Map.of(s1, 0L, s2, 1L), counts.get(Relation.HAS_COMMENT));
+        assertEquals(Map.of(author, 1L, fan, 0L), counts.get(Relation.FOLLOWED_BY));
+        assertEquals(Map.of(author, 1L), counts.get(Relation.POSTED));
+        assertEquals(counts.get(Relation.LIKED_BY), graph.assocCountMany(List.of(s1, s2), Relation.LIKED_BY),
+                "the one-relation read agrees");
+
+        double before = stack.cacheLoads();
+        assertEquals(counts, graph.assocCounts(wanted));
+        assertEquals(before, stack.cacheLoads(), "the second read came from the cache");
+
+        graph.write(1, tx -> tx.assocDelete(s1, Relation.LIKED_BY, author));
+        graph.write(1, tx -> tx.assocAdd(s2, Relation.LIKED_BY, author));
+        counts = graph.assocCounts(wanted);
+        assertEquals(Map.of(s1, 1L, s2, 1L), counts.get(Relation.LIKED_BY), "each write invalidated its count");
+        assertEquals(Map.of(author, 1L, fan, 0L), counts.get(Relation.FOLLOWED_BY));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> graph.assocCounts(Map.of(Relation.PULLS, List.of(author))), "an uncounted relation is refused");
+    }
+
+    @Test
     void theInverseArrivesOnTheOtherShardThroughTheOutbox() {
         long a = newAccount(0, "star");
         long b = newAccount(1, "follower");
