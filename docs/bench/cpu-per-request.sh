@@ -4,18 +4,25 @@
 # runs `scalegram loadgen http` (8 s warm-up, then 15 s measured) while reading the server process's CPU time from
 # /proc. Prints one line per endpoint: server CPU microseconds per request, and the run's latency summary.
 #   bash docs/bench/cpu-per-request.sh [DIR] [RATE]     (defaults: bench-results/cpu-per-request, 1000/s)
+# With TOPOLOGY=FILE (e.g. data/cluster/topology.yaml after `./scalegram cluster up`) the dataset goes into that
+# topology's engines and the server runs on them; the topology must not set `limits:` (the script adds its own).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dir=${1:-bench-results/cpu-per-request}
 rate=${2:-1000}
 port=${PORT:-8090}
 mkdir -p "$dir"
+# No per-token rate limit: one reader sends every request.
+if [[ -n ${TOPOLOGY:-} ]]; then
+  cat "$TOPOLOGY" >"$dir/serve.yaml"
+else
+  : >"$dir/serve.yaml"
+fi
+printf '\nlimits:\n  requests_per_5min: 0\n' >>"$dir/serve.yaml"
 if [[ ! -f $dir/manifest.json ]]; then
   ./scalegram loadgen seed --users 10000 --following 50 --posts-per-user 5 --likes-per-post 3 --tokens 100 \
-    --data-dir "$dir/data" --manifest "$dir/manifest.json"
+    --data-dir "$dir/data" ${TOPOLOGY:+--config "$dir/serve.yaml"} --manifest "$dir/manifest.json"
 fi
-# No per-token rate limit: one reader sends every request.
-printf 'limits:\n  requests_per_5min: 0\n' >"$dir/serve.yaml"
 ./scalegram serve --port "$port" --data-dir "$dir/data" --config "$dir/serve.yaml" >"$dir/server.log" 2>&1 &
 launcher=$!
 trap 'kill $launcher 2>/dev/null; wait $launcher 2>/dev/null || true' EXIT
