@@ -159,8 +159,10 @@ public final class Graph {
             Map<String, Long> loaded = new HashMap<>();
             missing.forEach(k -> loaded.put(k, 0L));
             Map<Long, Set<Short>> typesOfId = new HashMap<>();
-            missing.forEach(k -> typesOfId.computeIfAbsent(ofKey.get(k).id1(), x -> new HashSet<>())
-                    .add((short) ofKey.get(k).r().code()));
+            for (String k : missing) {
+                Counted c = ofKey.get(k);
+                typesOfId.computeIfAbsent(c.id1(), x -> new HashSet<>()).add((short) c.r().code());
+            }
             ScalegramId.byShard(new ArrayList<>(typesOfId.keySet())).forEach((shard, ids) -> shards.read(shard,
                     (c, sql) -> {
                 Set<Short> types = new HashSet<>();

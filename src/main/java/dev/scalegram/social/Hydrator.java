@@ -67,7 +67,11 @@ public final class Hydrator {
                     : ex.submit(() -> graph.assocExistsFrom(present, Relation.LIKED_BY, viewerId));
             Future<Map<Long, Boolean>> saved = viewerId == 0 ? null
                     : ex.submit(() -> graph.assocExistsTo(viewerId, Relation.SAVED, present));
-            Map<Long, AccountView> authors = accountViews(authorIds, get(objects), get(counts));
+            Map<Long, GraphObject> objectsById = get(objects);
+            Map<Relation, Map<Long, Long>> countsOf = get(counts);
+            Map<Long, AccountView> authors = accountViews(authorIds, objectsById, countsOf);
+            Map<Long, Boolean> likedIds = liked == null ? Map.of() : get(liked);
+            Map<Long, Boolean> savedIds = saved == null ? Map.of() : get(saved);
             List<StatusView> out = new ArrayList<>(present.size());
             for (long id : ids) {
                 Status s = statuses.get(id);
@@ -77,15 +81,14 @@ public final class Hydrator {
                 }
                 List<StatusView.MediaItem> items = new ArrayList<>();
                 for (long m : s.mediaIds()) {
-                    GraphObject o = get(objects).get(m);
+                    GraphObject o = objectsById.get(m);
                     if (o != null && o.type() == ObjectType.MEDIA) {
                         items.add(new StatusView.MediaItem(m, o.as(Media.class)));
                     }
                 }
-                out.add(new StatusView(id, s, author, items, get(counts).get(Relation.LIKED_BY).getOrDefault(id, 0L),
-                        get(counts).get(Relation.HAS_COMMENT).getOrDefault(id, 0L),
-                        liked != null && get(liked).getOrDefault(id, false),
-                        saved != null && get(saved).getOrDefault(id, false)));
+                out.add(new StatusView(id, s, author, items, countsOf.get(Relation.LIKED_BY).getOrDefault(id, 0L),
+                        countsOf.get(Relation.HAS_COMMENT).getOrDefault(id, 0L), likedIds.getOrDefault(id, false),
+                        savedIds.getOrDefault(id, false)));
             }
             return out;
         }
